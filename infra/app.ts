@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+
+/**
+ * The lanes reference app. Every reference stack is registered here; `npm run deploy`,
+ * `npm run demo` and the integration tests deploy them all (`cdk deploy --all`).
+ * Stack names start with `Lanes-` so outputs can be found by name.
+ */
+const app = new App();
+
+// Stacks are added below, one line each (see infra/stacks/).
+
+app.synth();
