@@ -116,10 +116,15 @@ function logTail(lines = 40): string {
   return readFileSync(paths.log, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-function readPid(): number | undefined {
+/** The pid file holds `<pid> <port>` of the LocalStack this project started. */
+function readPidFile(): { pid: number; port: number } | undefined {
   if (!existsSync(paths.pidFile)) return undefined;
-  const pid = Number(readFileSync(paths.pidFile, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  const [pid, port] = readFileSync(paths.pidFile, 'utf8').trim().split(/\s+/).map(Number);
+  return pid && Number.isInteger(pid) && pid > 0 ? { pid, port: port ?? 4566 } : undefined;
+}
+
+function readPid(): number | undefined {
+  return readPidFile()?.pid;
 }
 
 function alive(pid: number): boolean {
@@ -195,7 +200,8 @@ export async function ensureLocalStack(
   }
   if (await portInUse(target.port)) {
     // Something answers on the port but it is not a ready LocalStack: maybe one still starting.
-    const pid = readPid();
+    const recorded = readPidFile();
+    const pid = recorded?.port === target.port ? recorded.pid : undefined;
     if (pid && alive(pid)) {
       log(`[localstack] waiting for the LocalStack already starting (pid ${pid})`);
       await waitForHealth(target.endpoint, pid);
@@ -234,7 +240,7 @@ function startProcess(port: number): number {
   closeSync(logFd);
   child.unref();
   if (!child.pid) throw new LocalStackError(`Could not start ${paths.python}; see ${paths.log}`);
-  writeFileSync(paths.pidFile, String(child.pid));
+  writeFileSync(paths.pidFile, `${child.pid} ${port}`);
   return child.pid;
 }
 

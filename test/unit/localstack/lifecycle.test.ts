@@ -1,0 +1,75 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { awsEnvironment, ensureLocalStack, resolveTarget } from '#localstack/lifecycle.ts';
+import { embeddedPort } from '#localstack/settings.ts';
+
+describe('embedded LocalStack', () => {
+  describe('resolveTarget', () => {
+    it('uses the embedded LocalStack on loopback when no endpoint is given', () => {
+      expect(resolveTarget({})).toEqual({ kind: 'embedded', endpoint: 'http://127.0.0.1:4566', port: 4566 });
+    });
+
+    it('uses AWS_ENDPOINT_URL as an external endpoint and starts nothing', () => {
+      expect(resolveTarget({ AWS_ENDPOINT_URL: 'http://laptop:4566/' })).toEqual({
+        kind: 'external',
+        endpoint: 'http://laptop:4566',
+      });
+    });
+
+    it('prefers LANES_ENDPOINT_URL over AWS_ENDPOINT_URL', () => {
+      expect(resolveTarget({ LANES_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL: 'http://b:2' })).toMatchObject({
+        endpoint: 'http://a:1',
+      });
+    });
+
+    it('selects real AWS with LANES_TARGET=aws and then sets no endpoint variables', () => {
+      const target = resolveTarget({ LANES_TARGET: 'aws', AWS_ENDPOINT_URL: 'http://ignored:1' });
+      expect(target).toEqual({ kind: 'aws' });
+      expect(awsEnvironment(target)).toEqual({});
+    });
+  });
+
+  describe('embeddedPort', () => {
+    afterEach(() => {
+      delete process.env.LANES_LOCALSTACK_PORT;
+    });
+
+    it('rejects a port that is not a TCP port, naming the value', () => {
+      process.env.LANES_LOCALSTACK_PORT = '70000';
+      expect(() => embeddedPort()).toThrow(/LANES_LOCALSTACK_PORT must be a TCP port .*given 70000/);
+    });
+  });
+
+  describe('ensureLocalStack', () => {
+    let server: Server | undefined;
+    const saved = { ...process.env };
+
+    afterEach(async () => {
+      process.env = { ...saved };
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      server = undefined;
+    });
+
+    it('fails with a clear message when the port is taken by something that is not LocalStack', async () => {
+      server = createServer((_request, response) => response.writeHead(404).end('not localstack'));
+      await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      delete process.env.AWS_ENDPOINT_URL;
+      delete process.env.LANES_ENDPOINT_URL;
+      process.env.LANES_LOCALSTACK_PORT = String(port);
+
+      await expect(ensureLocalStack()).rejects.toThrow(
+        new RegExp(`Port ${port} on 127.0.0.1 is taken by another program that is not LocalStack`),
+      );
+    });
+
+    it('fails when an external endpoint does not answer, naming the endpoint and the variable', async () => {
+      process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9';
+
+      await expect(ensureLocalStack()).rejects.toThrow(
+        /http:\/\/127\.0\.0\.1:9 \(from AWS_ENDPOINT_URL\/LANES_ENDPOINT_URL\) does not answer/,
+      );
+    });
+  });
+});
