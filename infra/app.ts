@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
+import { PipelineStack } from './stacks/pipeline-stack.ts';
 
 /**
  * The lanes reference app. Every reference stack is registered here; `npm run deploy`,
@@ -9,5 +10,6 @@ import { App } from 'aws-cdk-lib';
 const app = new App();
 
 // Stacks are added below, one line each (see infra/stacks/).
+new PipelineStack(app, 'Lanes-Pipeline');
 
 app.synth();

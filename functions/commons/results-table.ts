@@ -1,0 +1,35 @@
+/**
+ * Layout of the reference pipeline's results table (partition key `pk`, sort key `sk`, both
+ * strings). Every item of one customer shares `pk` = the partition key:
+ * - `STATE`: the per-key counter (`ordinal`), the last event counted (`lastEventId`) and an
+ *   optional `hold` reason that makes the orders worker reject the customer's orders;
+ * - `EVENT#<eventId>`: the hot-path result of one order event, with the ordinal it got;
+ * - `NOTIFY#<eventId>`: the cold-path notification for one order event.
+ */
+export const RESULTS_KEYS = {
+  PARTITION: 'pk',
+  SORT: 'sk',
+  STATE_SK: 'STATE',
+  EVENT_PREFIX: 'EVENT#',
+  NOTIFY_PREFIX: 'NOTIFY#',
+} as const;
+
+/** Environment variable naming the results table inside the workers. */
+export const RESULTS_TABLE_ENV = 'RESULTS_TABLE_NAME';
+
+/** The hot-path result of one order event. */
+export interface OrderResultItem {
+  readonly pk: string;
+  readonly sk: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly orderId: string;
+  readonly sequence: number;
+  /** Position of this event among the key's processed events (1, 2, 3...). */
+  readonly ordinal: number;
+  readonly lane: number | null;
+  readonly delivery: string;
+  readonly eventTime: string;
+  readonly processedAt: string;
+  readonly latencyMs: number;
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * SQS MessageGroupId allows 1..128 characters from printable ASCII without space; the partition
+ * key becomes the group id in direct mode, so it follows the same rule.
+ */
+const PARTITION_KEY_PATTERN = /^[\x21-\x7E]{1,128}$/;
+
+/** Event types are dotted lower-case names such as `orders.created`; routing matches prefixes. */
+const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/;
+
+/**
+ * The envelope every lanes event travels in, whatever the transport (SQS body in direct mode,
+ * EventBridge `detail` in lanes mode).
+ */
+export const EnvelopeSchema = z.object({
+  /** Unique event id; also the FIFO deduplication id in direct mode. */
+  id: z.string().min(1).max(128),
+  /** Dotted event type, e.g. `orders.created`. */
+  type: z
+    .string()
+    .regex(EVENT_TYPE_PATTERN, 'must be a dotted lower-case name like orders.created'),
+  /** Who produced the event, e.g. `lanes.demo`. */
+  source: z.string().min(1).max(256),
+  /** When the event happened (ISO 8601); end-to-end latency is measured from it. */
+  time: z.iso.datetime({ offset: true }),
+  /** Stable key that owns ordering (customer, tenant, account...). */
+  partitionKey: z
+    .string()
+    .regex(PARTITION_KEY_PATTERN, 'must be 1-128 printable ASCII characters without spaces'),
+  /** Per-key sequence number stamped by the publisher (1, 2, 3... per key and publisher). */
+  sequence: z.number().int().nonnegative(),
+  /** Lane the key hashes to when published over EventBridge; absent in direct mode. */
+  lane: z.number().int().nonnegative().optional(),
+  /** The type-specific payload, validated against the catalogue's schema for `type`. */
+  data: z.unknown(),
+});
+
+/** A lanes event envelope with a typed payload. */
+export type Envelope<TData = unknown> = Omit<z.infer<typeof EnvelopeSchema>, 'data'> & {
+  data: TData;
+};
+
+/** Checks that a string is usable as a partition key; returns the reason when it is not. */
+export function partitionKeyProblem(key: string): string | undefined {
+  return PARTITION_KEY_PATTERN.test(key)
+    ? undefined
+    : `partition key ${JSON.stringify(key)} must be 1-128 printable ASCII characters without spaces`;
+}

@@ -1,0 +1,201 @@
+import {
+  BatchProcessor,
+  EventType,
+  processPartialResponse,
+  SqsFifoPartialProcessorAsync,
+} from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { EventCatalogue } from '#shared/events/catalogue.ts';
+import type { Envelope } from '#shared/events/envelope.ts';
+import { type DeadLetterSink, SqsDeadLetterSink } from './dead-letter.ts';
+import { type Delivery, decodeRecord } from './decode.ts';
+import { NonRetryableError } from './errors.ts';
+
+/** Environment variables the Worker construct sets for the runtime. */
+export const WORKER_ENV = {
+  DLQ_URL: 'LANES_DLQ_URL',
+  MAX_RECEIVE_COUNT: 'LANES_MAX_RECEIVE_COUNT',
+} as const;
+
+/** Metric names the runtime emits (namespace `lanes` unless overridden). */
+export const WORKER_METRICS = {
+  PROCESSED: 'EventsProcessed',
+  FAILED: 'EventsFailed',
+  DEAD_LETTERED: 'EventsDeadLettered',
+  END_TO_END_LATENCY: 'EndToEndLatency',
+} as const;
+
+/** What a record handler gets besides the event. */
+export interface RecordContext {
+  readonly record: SQSRecord;
+  readonly delivery: Delivery;
+  readonly receiveCount: number;
+  readonly messageGroupId: string | undefined;
+  readonly logger: Logger;
+  readonly lambdaContext: Context | undefined;
+}
+
+/** The business function: process one event, throw to fail it (NonRetryableError to dead-letter it now). */
+export type ProcessEvent = (event: Envelope, context: RecordContext) => Promise<void>;
+
+export interface WorkerOptions {
+  /** Event types this worker accepts; other records are dead-lettered as invalid. */
+  readonly catalogue: EventCatalogue;
+  readonly processEvent: ProcessEvent;
+  /** @default - process.env.POWERTOOLS_SERVICE_NAME, else 'lanes-worker' */
+  readonly serviceName?: string;
+  /** @default - a Powertools Logger for `serviceName` */
+  readonly logger?: Logger;
+  /** @default - Powertools Metrics in namespace `lanes` for `serviceName` */
+  readonly metrics?: Metrics;
+  /** @default - an SqsDeadLetterSink on env LANES_DLQ_URL; without it records are only retried */
+  readonly deadLetter?: DeadLetterSink;
+  /**
+   * Receive count at which a failing record is dead-lettered by the worker, with its reason,
+   * instead of being returned to the queue one last time.
+   * @default - env LANES_MAX_RECEIVE_COUNT; unset: SQS's redrive policy decides (no reason kept)
+   */
+  readonly maxReceiveCount?: number;
+  /** @default - () => Date.now() */
+  readonly now?: () => number;
+}
+
+function defaultDeadLetter(): DeadLetterSink | undefined {
+  const queueUrl = process.env[WORKER_ENV.DLQ_URL];
+  return queueUrl ? new SqsDeadLetterSink({ queueUrl }) : undefined;
+}
+
+function defaultMaxReceiveCount(): number | undefined {
+  const raw = process.env[WORKER_ENV.MAX_RECEIVE_COUNT];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `Environment variable ${WORKER_ENV.MAX_RECEIVE_COUNT} must be a positive integer (given ${raw}); it should match the queue's maxReceiveCount.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Builds the SQS record handler used inside a batch: decode and validate, process, and sort the
+ * failures (retry, or dead-letter with a reason). Exposed without middy for unit tests.
+ */
+export function createRecordHandler(
+  options: WorkerOptions & {
+    logger: Logger;
+    metrics: Metrics;
+    context?: () => Context | undefined;
+  },
+): (record: SQSRecord) => Promise<void> {
+  const deadLetter = options.deadLetter ?? defaultDeadLetter();
+  const maxReceiveCount = options.maxReceiveCount ?? defaultMaxReceiveCount();
+  const now = options.now ?? (() => Date.now());
+  const { logger, metrics } = options;
+
+  const giveUp = async (record: SQSRecord, error: Error): Promise<void> => {
+    if (!deadLetter) throw error;
+    await deadLetter.send(record, error);
+    metrics.addMetric(WORKER_METRICS.DEAD_LETTERED, MetricUnit.Count, 1);
+    logger.error('Record dead-lettered', { messageId: record.messageId, error });
+  };
+
+  return async (record: SQSRecord): Promise<void> => {
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    let decoded: ReturnType<typeof decodeRecord>;
+    try {
+      decoded = decodeRecord(record, options.catalogue);
+    } catch (error) {
+      metrics.addMetric(WORKER_METRICS.FAILED, MetricUnit.Count, 1);
+      await giveUp(record, error as Error);
+      return;
+    }
+    const { envelope, delivery } = decoded;
+    const keys = {
+      eventId: envelope.id,
+      eventType: envelope.type,
+      partitionKey: envelope.partitionKey,
+      lane: envelope.lane ?? null,
+      messageId: record.messageId,
+    };
+    logger.appendKeys(keys);
+    try {
+      await options.processEvent(envelope, {
+        record,
+        delivery,
+        receiveCount,
+        messageGroupId: record.attributes.MessageGroupId,
+        logger,
+        lambdaContext: options.context?.(),
+      });
+      metrics.addMetric(WORKER_METRICS.PROCESSED, MetricUnit.Count, 1);
+      const latencyMs = now() - Date.parse(envelope.time);
+      metrics.addMetric(WORKER_METRICS.END_TO_END_LATENCY, MetricUnit.Milliseconds, latencyMs);
+      logger.debug('Event processed', { latencyMs });
+    } catch (error) {
+      metrics.addMetric(WORKER_METRICS.FAILED, MetricUnit.Count, 1);
+      const finalAttempt = maxReceiveCount !== undefined && receiveCount >= maxReceiveCount;
+      if (error instanceof NonRetryableError || finalAttempt) {
+        await giveUp(record, error as Error);
+        return;
+      }
+      logger.warn('Event failed; it will be retried', { receiveCount, error });
+      throw error;
+    } finally {
+      logger.removeKeys(Object.keys(keys));
+    }
+  };
+}
+
+/**
+ * A middy Lambda handler for an SQS event source: per-record parsing and validation against the
+ * catalogue, Powertools batch processing with partial batch responses, Logger and Metrics.
+ *
+ * FIFO queues use Powertools' `SqsFifoPartialProcessorAsync` with `skipGroupOnError`: records are
+ * processed in order, a failure stops its message group (later records of that group are failed
+ * without being processed, so order holds) while other groups in the batch go on. Standard queues
+ * use `BatchProcessor`.
+ *
+ * @example
+ * export const handler = createWorkerHandler({
+ *   catalogue: ordersCatalogue,
+ *   processEvent: async (event) => recordOrder(event),
+ * });
+ */
+export function createWorkerHandler(options: WorkerOptions) {
+  const serviceName = options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? 'lanes-worker';
+  const logger = options.logger ?? new Logger({ serviceName });
+  const metrics =
+    options.metrics ??
+    new Metrics({
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'lanes',
+      serviceName,
+    });
+  let lambdaContext: Context | undefined;
+  const recordHandler = createRecordHandler({
+    ...options,
+    logger,
+    metrics,
+    context: () => lambdaContext,
+  });
+  const fifoProcessor = new SqsFifoPartialProcessorAsync();
+  const standardProcessor = new BatchProcessor(EventType.SQS);
+
+  const handle = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    lambdaContext = context;
+    const fifo = event.Records[0]?.eventSourceARN.endsWith('.fifo') ?? false;
+    return fifo
+      ? processPartialResponse(event, recordHandler, fifoProcessor, {
+          context,
+          skipGroupOnError: true,
+        })
+      : processPartialResponse(event, recordHandler, standardProcessor, { context });
+  };
+
+  return middy(handle).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
