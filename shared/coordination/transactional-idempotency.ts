@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  GetItemCommand,
+  TransactionCanceledException,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
+import { type Clock, systemClock } from './clock.ts';
+import {
+  CoordinationError,
+  IdempotencyPayloadMismatchError,
+  IdempotentEffectFailedError,
+} from './errors.ts';
+import { CoordinationKeys } from './keys.ts';
+import { assertPositiveInteger } from './lease.ts';
+
+/**
+ * Idempotency for effects that are DynamoDB writes themselves: the idempotency record and the
+ * effect commit in one TransactWriteItems. One round trip for a first delivery and for a
+ * duplicate, no in-progress state, and the effect happens exactly once per key while the record
+ * lives: either both the record and the effect are written, or neither.
+ *
+ * Our own code because Powertools' idempotency writes the record and runs the function in
+ * separate steps (put in-progress, run, update), which is right for arbitrary side effects but
+ * costs three requests and cannot make a DynamoDB effect atomic with its record.
+ *
+ * A duplicate gets the stored result back from the failed condition itself
+ * (`ReturnValuesOnConditionCheckFailure: ALL_OLD` on the record's Put), without a second read.
+ */
+
+export const IdempotencyRecordAttributes = {
+  payloadHash: 'payloadHash',
+  result: 'result',
+  expiresAtMs: 'expiresAtMs',
+  ttl: CoordinationKeys.ttlAttribute,
+} as const;
+
+export type TransactionalIdempotencyOptions = {
+  readonly tableName: string;
+  /** Keeps records of different handlers apart. */
+  readonly keyPrefix: string;
+  /** How long a record (and so exactly-once) lasts. @default 86_400 (24 hours) */
+  readonly expiresAfterSeconds?: number;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** Retries when concurrent duplicates collide (`TransactionConflict`). @default 8 */
+  readonly maxConflictRetries?: number;
+} & (
+  | { readonly client?: DynamoDBClient; readonly clientConfig?: never }
+  | { readonly client?: never; readonly clientConfig?: DynamoDBClientConfig }
+);
+
+export interface TransactionalRequest<R> {
+  /** Idempotency key, e.g. the event id. */
+  readonly key: string;
+  /** Payload whose hash must match for a duplicate (a different payload is an error). */
+  readonly payload: unknown;
+  /** The effect: up to 99 transaction items (the record takes the 100th). */
+  readonly effect: readonly TransactWriteItem[];
+  /** Result stored with the record and returned to duplicates (JSON-serialisable). */
+  readonly result: R;
+}
+
+export interface TransactionalOutcome<R> {
+  /** True when this call was a duplicate and nothing was written. */
+  readonly duplicate: boolean;
+  readonly result: R;
+}
+
+/**
+ * @example
+ * const idem = new TransactionalIdempotency({ tableName, keyPrefix: 'orders' });
+ * const { duplicate } = await idem.run({
+ *   key: event.id,
+ *   payload: event.detail,
+ *   effect: [{ Update: { TableName: 'Balances', Key, UpdateExpression: 'ADD #b :amount', ... } }],
+ *   result: { accepted: true },
+ * });
+ */
+export class TransactionalIdempotency {
+  public readonly client: DynamoDBClient;
+  readonly #options: TransactionalIdempotencyOptions;
+  readonly #clock: Clock;
+  readonly #expiresAfterMs: number;
+
+  public constructor(options: TransactionalIdempotencyOptions) {
+    const expiresAfterSeconds = options.expiresAfterSeconds ?? 86_400;
+    assertPositiveInteger('expiresAfterSeconds', expiresAfterSeconds);
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#expiresAfterMs = expiresAfterSeconds * 1000;
+    this.client = options.client ?? new DynamoDBClient(options.clientConfig ?? {});
+  }
+
+  /**
+   * Commits the record and the effect together, or returns the stored result to a duplicate.
+   *
+   * @throws {IdempotencyPayloadMismatchError} when the key was used with a different payload.
+   * @throws {IdempotentEffectFailedError} when an effect item's own condition failed.
+   */
+  public async run<R>(request: TransactionalRequest<R>): Promise<TransactionalOutcome<R>> {
+    if (request.effect.length > 99) {
+      throw new CoordinationError(
+        `Transactional idempotency for key ${request.key}: effect has ${request.effect.length} items, ` +
+          'at most 99 fit next to the record (TransactWriteItems takes 100); split the effect',
+      );
+    }
+    const pk = CoordinationKeys.idempotency(this.#options.keyPrefix, request.key);
+    const payloadHash = hashPayload(request.payload);
+    const maxRetries = this.#options.maxConflictRetries ?? 8;
+    for (let attempt = 0; ; attempt++) {
+      const nowMs = this.#clock.nowMs();
+      const expiresAtMs = nowMs + this.#expiresAfterMs;
+      const record: TransactWriteItem = {
+        Put: {
+          TableName: this.#options.tableName,
+          Item: {
+            [CoordinationKeys.partitionKey]: { S: pk },
+            [IdempotencyRecordAttributes.payloadHash]: { S: payloadHash },
+            [IdempotencyRecordAttributes.result]: { S: JSON.stringify(request.result ?? null) },
+            [IdempotencyRecordAttributes.expiresAtMs]: { N: String(expiresAtMs) },
+            [IdempotencyRecordAttributes.ttl]: { N: String(Math.ceil(expiresAtMs / 1000)) },
+          },
+          // Expiry is checked here, against our clock; TTL deletion only collects garbage.
+          ConditionExpression: 'attribute_not_exists(#pk) OR #exp < :now',
+          ExpressionAttributeNames: {
+            '#pk': CoordinationKeys.partitionKey,
+            '#exp': IdempotencyRecordAttributes.expiresAtMs,
+          },
+          ExpressionAttributeValues: { ':now': { N: String(nowMs) } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
+      };
+      try {
+        await this.client.send(
+          new TransactWriteItemsCommand({ TransactItems: [record, ...request.effect] }),
+        );
+        return { duplicate: false, result: request.result };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const codes = reasons.map((r) => r.Code ?? 'None');
+        if (codes.includes('TransactionConflict') && attempt < maxRetries) {
+          // Concurrent duplicates collide on the record; the next attempt sees the winner's record.
+          await sleep(Math.random() * 20 * 2 ** attempt);
+          continue;
+        }
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          const stored = reasons[0].Item ?? (await this.#read(pk));
+          return this.#duplicate(request.key, payloadHash, stored);
+        }
+        throw new IdempotentEffectFailedError(request.key, codes, { cause: error });
+      }
+    }
+  }
+
+  #duplicate<R>(
+    key: string,
+    payloadHash: string,
+    stored: Record<string, AttributeValue> | undefined,
+  ): TransactionalOutcome<R> {
+    const storedHash = stored?.[IdempotencyRecordAttributes.payloadHash]?.S;
+    if (storedHash !== payloadHash) {
+      throw new IdempotencyPayloadMismatchError(key, storedHash, payloadHash);
+    }
+    const result = stored?.[IdempotencyRecordAttributes.result]?.S;
+    return { duplicate: true, result: (result === undefined ? null : JSON.parse(result)) as R };
+  }
+
+  // Fallback only for stores that do not return the item with the cancellation reason.
+  async #read(pk: string): Promise<Record<string, AttributeValue> | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.#options.tableName,
+        Key: { [CoordinationKeys.partitionKey]: { S: pk } },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item;
+  }
+}
+
+/** SHA-256 of the payload's JSON with object keys sorted, so key order does not matter. */
+export function hashPayload(payload: unknown): string {
+  return createHash('sha256').update(stableJson(payload)).digest('hex');
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
