@@ -1,0 +1,64 @@
+/** Base class of errors raised by the lanes publisher. */
+export class PublishError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PublishError';
+  }
+}
+
+/** The serialized event is larger than the transport accepts. */
+export class EventTooLargeError extends PublishError {
+  readonly eventRef: string;
+  readonly sizeBytes: number;
+  readonly limitBytes: number;
+
+  constructor(eventRef: string, sizeBytes: number, limitBytes: number) {
+    super(
+      `Event ${eventRef} is ${sizeBytes} bytes once serialized, above the ${limitBytes}-byte limit; store the large payload elsewhere (S3) and send a reference.`,
+    );
+    this.name = 'EventTooLargeError';
+    this.eventRef = eventRef;
+    this.sizeBytes = sizeBytes;
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** No component group subscribes to the event's type (direct mode). */
+export class NoRouteError extends PublishError {
+  readonly eventType: string;
+
+  constructor(eventRef: string, eventType: string, prefixes: readonly string[]) {
+    super(
+      `Event ${eventRef} has type ${eventType}, which no component group subscribes to (prefixes: ${prefixes.join(', ') || 'none'}); add a group for it or fix the type.`,
+    );
+    this.name = 'NoRouteError';
+    this.eventType = eventType;
+  }
+}
+
+/** The transport refused the entry, or kept failing until the attempts ran out. */
+export class DeliveryError extends PublishError {
+  readonly eventRef: string;
+  readonly destination: string;
+  readonly code: string;
+  readonly attempts: number;
+
+  constructor(
+    eventRef: string,
+    destination: string,
+    code: string,
+    detail: string,
+    attempts: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Event ${eventRef} was not delivered to ${destination} after ${attempts} attempt(s): ${code}: ${detail}`,
+      options,
+    );
+    this.name = 'DeliveryError';
+    this.eventRef = eventRef;
+    this.destination = destination;
+    this.code = code;
+    this.attempts = attempts;
+  }
+}
