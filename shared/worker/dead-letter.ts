@@ -34,7 +34,7 @@ function stringAttribute(value: string): MessageAttributeValue {
 /**
  * Sends a record to the dead-letter queue with the failure reason as message attributes. The
  * body is kept byte for byte so a redrive restores the original event. FIFO queues get the
- * record's message group and its message id as deduplication id.
+ * record's message group, and a deduplication id unique to this receive.
  *
  * SQS records no reason when its own redrive policy moves a message, hence this sink.
  *
@@ -83,7 +83,14 @@ export class SqsDeadLetterSink implements DeadLetterSink {
       QueueUrl: this.#queueUrl,
       MessageBody: record.body,
       MessageAttributes: { ...attributes, ...reason },
-      ...(groupId ? { MessageGroupId: groupId, MessageDeduplicationId: record.messageId } : {}),
+      ...(groupId
+        ? {
+            MessageGroupId: groupId,
+            // Unique per receive: an SDK retry of this send is deduplicated, but a message that is
+            // redriven and dead-lettered again within 5 minutes is not mistaken for a duplicate.
+            MessageDeduplicationId: `${record.messageId}-${record.attributes.ApproximateReceiveCount}-${record.attributes.ApproximateFirstReceiveTimestamp}`,
+          }
+        : {}),
     };
   }
 
