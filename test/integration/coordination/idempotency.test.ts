@@ -1,0 +1,150 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdempotencyPayloadMismatchError } from '#shared/coordination/errors.ts';
+import { powertoolsIdempotency } from '#shared/coordination/powertools-idempotency.ts';
+import { TransactionalIdempotency } from '#shared/coordination/transactional-idempotency.ts';
+import { countRequests } from './support/request-counter.ts';
+import { createCoordinationTable } from './support/table.ts';
+
+const client = new DynamoDBClient({});
+let tableName = '';
+let drop: () => Promise<void> = async () => {};
+
+beforeAll(async () => {
+  ({ tableName, drop } = await createCoordinationTable(client));
+});
+afterAll(async () => drop());
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function event(id: string, amount: number) {
+  return { id, source: 'lanes.test', 'detail-type': 'Deposit', detail: { account: 'a1', amount } };
+}
+
+function lambdaContext(): Context {
+  return {
+    functionName: 'coordination-test',
+    awsRequestId: 'req',
+    getRemainingTimeInMillis: () => 10_000,
+  } as Context;
+}
+
+async function effectCount(pk: string): Promise<number> {
+  const out = await client.send(
+    new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
+  );
+  return Number(out.Item?.count?.N ?? 0);
+}
+
+describe('Idempotency on DynamoDB', () => {
+  it('Powertools path: 20 duplicate deliveries produce one effect and the same result', async () => {
+    const effectPk = 'effect#powertools';
+    const handler = makeIdempotent(
+      async (e: ReturnType<typeof event>, _context: Context) => {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: effectPk } },
+            UpdateExpression: 'ADD #c :one',
+            ExpressionAttributeNames: { '#c': 'count' },
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          }),
+        );
+        await sleep(50);
+        return { credited: e.detail.amount };
+      },
+      powertoolsIdempotency({ tableName, keyPrefix: 'deposits', client }),
+    );
+    // A delivery rejected as in progress is redelivered later, as SQS/Lambda would.
+    const deliver = async (): Promise<unknown> => {
+      for (;;) {
+        try {
+          return await handler(event('evt-1', 5), lambdaContext());
+        } catch (error) {
+          if (!(error instanceof IdempotencyAlreadyInProgressError)) throw error;
+          await sleep(100);
+        }
+      }
+    };
+
+    const results = await Promise.all(Array.from({ length: 20 }, deliver));
+
+    expect(await effectCount(effectPk)).toBe(1);
+    expect(results).toEqual(Array.from({ length: 20 }, () => ({ credited: 5 })));
+    await expect(handler(event('evt-1', 6), lambdaContext())).rejects.toMatchObject({
+      name: 'IdempotencyValidationError',
+    });
+  });
+
+  it('transactional path: 20 concurrent duplicate deliveries produce one effect', async () => {
+    const effectPk = 'effect#transactional';
+    const idempotency = new TransactionalIdempotency({ tableName, keyPrefix: 'deposits', client });
+    const deliver = () => {
+      const e = event('evt-2', 7);
+      return idempotency.run({
+        key: e.id,
+        payload: e.detail,
+        result: { credited: e.detail.amount },
+        effect: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: { pk: { S: effectPk } },
+              UpdateExpression: 'ADD #c :one',
+              ExpressionAttributeNames: { '#c': 'count' },
+              ExpressionAttributeValues: { ':one': { N: '1' } },
+            },
+          },
+        ],
+      });
+    };
+
+    const outcomes = await Promise.all(Array.from({ length: 20 }, deliver));
+
+    expect(await effectCount(effectPk)).toBe(1);
+    expect(outcomes.filter((o) => !o.duplicate)).toHaveLength(1);
+    expect(outcomes.map((o) => o.result)).toEqual(
+      Array.from({ length: 20 }, () => ({ credited: 7 })),
+    );
+    await expect(
+      idempotency.run({
+        key: 'evt-2',
+        payload: { account: 'a1', amount: 8 },
+        result: null,
+        effect: [],
+      }),
+    ).rejects.toBeInstanceOf(IdempotencyPayloadMismatchError);
+  });
+
+  it('transactional path: a first delivery and a duplicate take one request each', async () => {
+    const counted = new DynamoDBClient({});
+    const requests = countRequests(counted);
+    const idempotency = new TransactionalIdempotency({
+      tableName,
+      keyPrefix: 'count',
+      client: counted,
+    });
+    const deliver = () =>
+      idempotency.run({
+        key: 'evt-3',
+        payload: { n: 1 },
+        result: 'ok',
+        effect: [{ Put: { TableName: tableName, Item: { pk: { S: 'effect#counted' } } } }],
+      });
+
+    const first = await deliver();
+    const afterFirst = requests.total();
+    const duplicate = await deliver();
+
+    expect(first.duplicate).toBe(false);
+    expect(duplicate).toEqual({ duplicate: true, result: 'ok' });
+    expect(afterFirst).toBe(1);
+    expect(requests.total()).toBe(2);
+    expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(2);
+  });
+});
