@@ -1,0 +1,196 @@
+import { fileURLToPath } from 'node:url';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, it } from 'vitest';
+import { Worker, type WorkerProps } from '#infra/constructs/worker.ts';
+
+const entry = fileURLToPath(new URL('../../functions/notifications-worker.ts', import.meta.url));
+
+function synth(props: Partial<WorkerProps> = {}, setup?: (stack: Stack) => Partial<WorkerProps>) {
+  const stack = new Stack(new App(), 'Test');
+  const worker = new Worker(stack, 'Worker', { entry, ...props, ...setup?.(stack) });
+  return { stack, worker, template: Template.fromStack(stack) };
+}
+
+describe('Worker', () => {
+  describe('defaults', () => {
+    const { template, worker } = synth();
+
+    it('creates a high-throughput FIFO queue with content-based dedup and a FIFO DLQ', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        FifoQueue: true,
+        ContentBasedDeduplication: true,
+        DeduplicationScope: 'messageGroup',
+        FifoThroughputLimit: 'perMessageGroupId',
+        VisibilityTimeout: 90,
+        RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        FifoQueue: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      expect(worker.queue.fifo).toBe(true);
+    });
+
+    it('bundles a Node.js 22 function that knows its DLQ and maxReceiveCount', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs22.x',
+        Timeout: 15,
+        Environment: {
+          Variables: Match.objectLike({
+            LANES_DLQ_URL: Match.anyValue(),
+            LANES_MAX_RECEIVE_COUNT: '5',
+          }),
+        },
+      });
+    });
+
+    it('maps the queue with partial batch responses and a concurrency cap', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 5 },
+      });
+    });
+
+    it('lets the function send to its DLQ', () => {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: Match.arrayWith(['sqs:SendMessage']),
+              Effect: 'Allow',
+              Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('WorkerDeadLetterQueue'), 'Arn'] },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('creates the four alarms', () => {
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Threshold: 300,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 1,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors' });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles' });
+    });
+  });
+
+  describe('options', () => {
+    it('sets reserved concurrency and maxConcurrency together', () => {
+      const { template } = synth({ maxConcurrency: 20, reservedConcurrency: 25 });
+      template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 25 });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        ScalingConfig: { MaximumConcurrency: 20 },
+      });
+    });
+
+    it('builds a standard queue with a batching window when fifo is false', () => {
+      const { template } = synth({
+        fifo: false,
+        batchSize: 50,
+        maxBatchingWindow: Duration.seconds(2),
+        timeout: Duration.seconds(10),
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        VisibilityTimeout: 62,
+        FifoQueue: Match.absent(),
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: 50,
+        MaximumBatchingWindowInSeconds: 2,
+      });
+    });
+
+    it('consumes an existing queue and DLQ without creating queues', () => {
+      const { template, worker } = synth({}, (stack) => {
+        const deadLetterQueue = new sqs.Queue(stack, 'ExistingDlq');
+        return {
+          queue: new sqs.Queue(stack, 'Existing', {
+            deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 7 },
+          }),
+          deadLetterQueue,
+        };
+      });
+      template.resourceCountIs('AWS::SQS::Queue', 2);
+      expect(worker.queue.node.id).toBe('Existing');
+      expect(worker.deadLetterQueue.node.id).toBe('ExistingDlq');
+    });
+
+    it('counts maxConcurrency of added queues against reserved concurrency', () => {
+      const { stack, worker } = synth({ maxConcurrency: 5, reservedConcurrency: 8 });
+      const extra = new sqs.Queue(stack, 'Extra', { visibilityTimeout: Duration.seconds(90) });
+      expect(() => worker.addQueue(extra, { maxConcurrency: 4 })).toThrow(
+        /reservedConcurrency must be at least the sum of the event sources' maxConcurrency \(given 8, sum 9/,
+      );
+      worker.addQueue(extra, { maxConcurrency: 3 });
+      expect(worker.totalMaxConcurrency).toBe(8);
+    });
+  });
+
+  describe('validation rules', () => {
+    it.each([
+      [1, /maxConcurrency must be an integer between 2 and 1000 \(given 1\)/],
+      [1001, /maxConcurrency must be an integer between 2 and 1000 \(given 1001\)/],
+      [2.5, /maxConcurrency must be an integer between 2 and 1000 \(given 2.5\)/],
+    ])('rejects maxConcurrency %s', (maxConcurrency, message) => {
+      expect(() => synth({ maxConcurrency })).toThrow(message);
+    });
+
+    it('rejects reserved concurrency below maxConcurrency', () => {
+      expect(() => synth({ maxConcurrency: 10, reservedConcurrency: 4 })).toThrow(
+        /reservedConcurrency must be at least the sum of the event sources' maxConcurrency \(given 4, maxConcurrency 10\).*Raise reservedConcurrency to 10/,
+      );
+    });
+
+    it('rejects a visibility timeout below 6 x timeout + batching window', () => {
+      expect(() =>
+        synth({
+          fifo: false,
+          timeout: Duration.seconds(10),
+          maxBatchingWindow: Duration.seconds(5),
+          visibilityTimeout: Duration.seconds(60),
+        }),
+      ).toThrow(
+        /visibilityTimeout must be at least 6 x timeout \+ maxBatchingWindow = 65 seconds \(given 60 seconds\)/,
+      );
+    });
+
+    it('rejects maxReceiveCount below 5', () => {
+      expect(() => synth({ maxReceiveCount: 3 })).toThrow(
+        /maxReceiveCount must be at least 5 \(given 3\): throttled invocations count as receives/,
+      );
+    });
+
+    it('rejects a batching window on a FIFO queue', () => {
+      expect(() => synth({ maxBatchingWindow: Duration.seconds(1) })).toThrow(
+        /maxBatchingWindow is not supported on FIFO queues \(given 1 second\)/,
+      );
+    });
+
+    it('rejects fifo together with an existing queue', () => {
+      expect(() =>
+        synth({ fifo: true }, (stack) => ({ queue: new sqs.Queue(stack, 'Existing') })),
+      ).toThrow(/fifo is ignored when an existing queue is given \(given fifo: true\)/);
+    });
+
+    it('rejects reserved LANES_* environment variables', () => {
+      expect(() => synth({ environment: { LANES_DLQ_URL: 'x' } })).toThrow(
+        /environment must not set LANES_DLQ_URL/,
+      );
+    });
+
+    it('lists every broken rule in one error with the construct path', () => {
+      expect(() => synth({ maxConcurrency: 1, maxReceiveCount: 1 })).toThrow(
+        /Test\/Worker: invalid props:\n- maxConcurrency.*\n- maxReceiveCount/,
+      );
+    });
+  });
+});
