@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { PipelineStack } from './stacks/pipeline-stack.ts';
+import { WorkflowsStack } from './stacks/workflows-stack.ts';
 
 /**
  * The lanes reference app. Every reference stack is registered here; `npm run deploy`,
@@ -11,5 +12,6 @@ const app = new App();
 
 // Stacks are added below, one line each (see infra/stacks/).
 new PipelineStack(app, 'Lanes-Pipeline');
+new WorkflowsStack(app, 'Lanes-Workflows');
 
 app.synth();

@@ -1,0 +1,3 @@
+export * from './workflow.ts';
+export * from './workflow-order-fulfilment.ts';
+export * from './workflow-steps.ts';

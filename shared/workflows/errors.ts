@@ -1,0 +1,129 @@
+/**
+ * Errors of the workflows library. Every error extends {@link WorkflowError}, sets `name`, and
+ * carries the context a caller needs (execution name, sizes, the failing field) without parsing
+ * the message.
+ */
+
+/** Base class of every error thrown by `#shared/workflows`. */
+export class WorkflowError extends Error {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WorkflowError';
+  }
+}
+
+/** One invalid field of a workflow input. */
+export interface WorkflowFieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A workflow input failed validation; names the source (event id, business key) and each field. */
+export class WorkflowInputError extends WorkflowError {
+  public readonly source: string;
+  public readonly issues: readonly WorkflowFieldIssue[];
+  public constructor(
+    source: string,
+    issues: readonly WorkflowFieldIssue[],
+    options?: ErrorOptions,
+  ) {
+    const detail = issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`).join('; ');
+    super(
+      `Invalid workflow input from ${source}: ${detail}. Fix the producer and resend.`,
+      options,
+    );
+    this.name = 'WorkflowInputError';
+    this.source = source;
+    this.issues = issues;
+  }
+}
+
+/** A state payload is still above the Step Functions limit after claim-checking. */
+export class PayloadTooLargeError extends WorkflowError {
+  public readonly what: string;
+  public readonly bytes: number;
+  public readonly limitBytes: number;
+  public constructor(what: string, bytes: number, limitBytes: number) {
+    super(
+      `${what} is ${bytes} bytes, above the limit of ${limitBytes} bytes even after claim-checking: ` +
+        'move more of it behind a claim-check reference (only small fields belong in state).',
+    );
+    this.name = 'PayloadTooLargeError';
+    this.what = what;
+    this.bytes = bytes;
+    this.limitBytes = limitBytes;
+  }
+}
+
+/**
+ * An execution with this name already exists with a different input: the same idempotency key
+ * was used for different work. Retrying cannot help.
+ */
+export class ExecutionConflictError extends WorkflowError {
+  public readonly executionName: string;
+  public readonly executionArn: string;
+  public constructor(executionName: string, executionArn: string, options?: ErrorOptions) {
+    super(
+      `Execution ${executionName} already exists with a different input (${executionArn}): ` +
+        'the idempotency key was reused for different work. Derive the key from the business ' +
+        'identity only, or make the input deterministic for that key.',
+      options,
+    );
+    this.name = 'ExecutionConflictError';
+    this.executionName = executionName;
+    this.executionArn = executionArn;
+  }
+}
+
+/** A claim-check reference points at nothing (expired or never stored). */
+export class ClaimCheckNotFoundError extends WorkflowError {
+  public readonly key: string;
+  public constructor(key: string) {
+    super(
+      `Claim check ${key} was not found: it expired (raise ttlSeconds above the longest workflow) ` +
+        'or was never stored.',
+    );
+    this.name = 'ClaimCheckNotFoundError';
+    this.key = key;
+  }
+}
+
+/** A stored claim check does not match the digest in its reference (corrupted or overwritten). */
+export class ClaimCheckIntegrityError extends WorkflowError {
+  public readonly key: string;
+  public constructor(key: string, expected: string, actual: string) {
+    super(
+      `Claim check ${key} has sha256 ${actual}, the reference expects ${expected}: the stored ` +
+        'payload was changed. Claim checks are content-addressed; never write them by hand.',
+    );
+    this.name = 'ClaimCheckIntegrityError';
+    this.key = key;
+  }
+}
+
+/** A library option is out of range; names the option, the value and the allowed range. */
+export class WorkflowConfigError extends WorkflowError {
+  public readonly option: string;
+  public readonly value: unknown;
+  public constructor(option: string, value: unknown, rule: string) {
+    super(`Invalid workflows option ${option}: ${rule} (given ${String(value)})`);
+    this.name = 'WorkflowConfigError';
+    this.option = option;
+    this.value = value;
+  }
+}
+
+/** Answering a task token failed because the token is no longer valid (timed out, closed). */
+export class TaskTokenExpiredError extends WorkflowError {
+  public readonly step: string;
+  public constructor(step: string, options?: ErrorOptions) {
+    super(
+      `The task token of step ${step} is no longer valid (the task timed out, missed a heartbeat, ` +
+        'or the execution ended): the workflow already moved on. Raise heartbeatTimeout or ' +
+        'heartbeat more often if this happens for healthy steps.',
+      options,
+    );
+    this.name = 'TaskTokenExpiredError';
+    this.step = step;
+  }
+}

@@ -1,0 +1,94 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Envelope } from '#shared/events/envelope.ts';
+import { NonRetryableError } from '#shared/worker/errors.ts';
+import type { ProcessEvent } from '#shared/worker/handler.ts';
+import { TaskTokenExpiredError, WorkflowError } from './errors.ts';
+import type { WorkflowStepMessage } from './step-message.ts';
+import type { TaskTokenClient } from './task-token.ts';
+
+/** What a step implementation gets besides its input. */
+export interface StepContext {
+  readonly step: string;
+  readonly businessKey: string;
+  /** How the step was dispatched: a direct Lambda task or a message on a worker queue. */
+  readonly dispatch: 'direct' | 'queue';
+}
+
+/** A workflow step: plain business code, the same for direct and queue-dispatched tasks. */
+export type StepFunction = (input: unknown, context: StepContext) => Promise<unknown>;
+
+export interface StepWorkerOptions {
+  /** Step implementations by step name. */
+  readonly steps: Readonly<Record<string, StepFunction>>;
+  readonly tokens: TaskTokenClient;
+  /**
+   * Heartbeat interval while a step runs; keep it a third of the task's heartbeatTimeout.
+   * @default 10000
+   */
+  readonly heartbeatIntervalMs?: number;
+}
+
+/**
+ * The record handler of a queue-dispatched step worker (plug it into `createWorkerHandler` with
+ * `workflowStepCatalogue`). It runs the named step with heartbeats and answers the task token:
+ * SendTaskSuccess with the step's output, or SendTaskFailure with the step's error name, so the
+ * state machine's Retry and Catch decide what happens (the record itself succeeds). Only a
+ * failure to answer is thrown: transient SDK errors retry the message, a dead token
+ * dead-letters it with the reason.
+ *
+ * @example
+ * export const handler = createWorkerHandler({
+ *   catalogue: workflowStepCatalogue,
+ *   processEvent: createStepProcessor({ steps: { charge }, tokens: new TaskTokenClient() }),
+ * });
+ */
+export function createStepProcessor(options: StepWorkerOptions): ProcessEvent {
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
+  return async (event: Envelope, { logger }: { logger: Logger }) => {
+    const message = event.data as WorkflowStepMessage;
+    const { taskToken, step, businessKey } = message;
+    const implementation = options.steps[step];
+    try {
+      if (!implementation) {
+        const known = Object.keys(options.steps).join(', ');
+        await options.tokens.fail(
+          taskToken,
+          step,
+          new UnknownStepError(
+            `Step ${step} has no implementation in this worker (known: ${known}); deploy a worker that has it.`,
+          ),
+        );
+        return;
+      }
+      let output: unknown;
+      try {
+        output = await options.tokens.withHeartbeat(taskToken, step, heartbeatIntervalMs, () =>
+          implementation(message.input, { step, businessKey, dispatch: 'queue' }),
+        );
+      } catch (error) {
+        if (error instanceof TaskTokenExpiredError) throw error;
+        logger.warn('Workflow step failed; reporting it to the workflow', { step, error });
+        await options.tokens.fail(taskToken, step, toError(error));
+        return;
+      }
+      await options.tokens.succeed(taskToken, step, output);
+    } catch (error) {
+      if (error instanceof TaskTokenExpiredError) {
+        throw new NonRetryableError(error.message, { cause: error });
+      }
+      throw error;
+    }
+  };
+}
+
+/** The message named a step the worker does not implement. */
+export class UnknownStepError extends WorkflowError {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'UnknownStepError';
+  }
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
