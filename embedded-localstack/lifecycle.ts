@@ -52,7 +52,7 @@ export function resolveTarget(env: NodeJS.ProcessEnv = process.env): Target {
   if (env.LANES_TARGET === 'aws') return { kind: 'aws' };
   const external = env.LANES_ENDPOINT_URL || env.AWS_ENDPOINT_URL;
   if (external) return { kind: 'external', endpoint: external.replace(/\/$/, '') };
-  const port = embeddedPort();
+  const port = embeddedPort(env);
   return { kind: 'embedded', endpoint: `http://127.0.0.1:${port}`, port };
 }
 

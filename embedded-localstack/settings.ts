@@ -33,8 +33,8 @@ export const paths = {
 export const LOCALSTACK_VERSION = '4.13.1';
 
 /** Port of the embedded LocalStack gateway; `LANES_LOCALSTACK_PORT` moves it. */
-export function embeddedPort(): number {
-  const raw = process.env.LANES_LOCALSTACK_PORT;
+export function embeddedPort(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.LANES_LOCALSTACK_PORT;
   if (raw === undefined || raw === '') return 4566;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
