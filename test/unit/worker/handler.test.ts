@@ -1,0 +1,222 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { Envelope } from '#shared/events/envelope.ts';
+import { ordersCatalogue } from '#shared/events/orders.ts';
+import type { DeadLetterSink } from '#shared/worker/dead-letter.ts';
+import { SqsDeadLetterSink } from '#shared/worker/dead-letter.ts';
+import { decodeRecord } from '#shared/worker/decode.ts';
+import { InvalidRecordError, NonRetryableError } from '#shared/worker/errors.ts';
+import { createWorkerHandler, type ProcessEvent } from '#shared/worker/handler.ts';
+
+const FIFO_ARN = 'arn:aws:sqs:us-east-1:000000000000:orders.fifo';
+
+let nextId = 0;
+function envelope(key: string, sequence: number, overrides: Partial<Envelope> = {}): Envelope {
+  return {
+    id: `e-${key}-${sequence}`,
+    type: 'orders.created',
+    source: 'test',
+    time: '2026-01-01T00:00:00.000Z',
+    partitionKey: key,
+    sequence,
+    data: { orderId: `o${sequence}`, customerId: key, amountCents: 100, currency: 'EUR' },
+    ...overrides,
+  };
+}
+
+function record(body: unknown, group?: string, receiveCount = 1): SQSRecord {
+  nextId++;
+  return {
+    messageId: `m${nextId}`,
+    receiptHandle: `r${nextId}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: '0',
+      SenderId: 'x',
+      ApproximateFirstReceiveTimestamp: '0',
+      ...(group ? { MessageGroupId: group, SequenceNumber: String(nextId) } : {}),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: group ? FIFO_ARN : 'arn:aws:sqs:us-east-1:000000000000:mail',
+    awsRegion: 'us-east-1',
+  };
+}
+
+class MemoryDeadLetters implements DeadLetterSink {
+  readonly letters: { record: SQSRecord; error: Error }[] = [];
+  async send(r: SQSRecord, error: Error): Promise<void> {
+    this.letters.push({ record: r, error });
+  }
+}
+
+const context = {
+  functionName: 'test',
+  awsRequestId: 'req',
+  getRemainingTimeInMillis: () => 10_000,
+} as Context;
+
+function worker(processEvent: ProcessEvent, maxReceiveCount?: number) {
+  const deadLetter = new MemoryDeadLetters();
+  const handler = createWorkerHandler({
+    catalogue: ordersCatalogue,
+    processEvent,
+    deadLetter,
+    maxReceiveCount,
+    logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
+  });
+  return { handler: (event: SQSEvent) => handler(event, context), deadLetter };
+}
+
+describe('worker runtime', () => {
+  describe('FIFO batches', () => {
+    it('stops a message group at its first failure while other groups go on', async () => {
+      const seen: string[] = [];
+      const { handler } = worker(async (event) => {
+        if (event.id === 'e-a-2') throw new Error('database busy');
+        seen.push(event.id);
+      });
+      const records = [
+        record(envelope('a', 1), 'a'),
+        record(envelope('b', 1), 'b'),
+        record(envelope('a', 2), 'a'),
+        record(envelope('b', 2), 'b'),
+        record(envelope('a', 3), 'a'),
+        record(envelope('b', 3), 'b'),
+      ];
+
+      const response = await handler({ Records: records });
+
+      expect(seen).toEqual(['e-a-1', 'e-b-1', 'e-b-2', 'e-b-3']);
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
+        records[2]?.messageId,
+        records[4]?.messageId,
+      ]);
+    });
+
+    it('dead-letters a non-retryable failure with its reason and goes on with the group', async () => {
+      const seen: string[] = [];
+      const { handler, deadLetter } = worker(async (event) => {
+        if (event.id === 'e-a-2') throw new NonRetryableError('customer a is on hold');
+        seen.push(event.id);
+      });
+      const records = [1, 2, 3].map((n) => record(envelope('a', n), 'a'));
+
+      const response = await handler({ Records: records });
+
+      expect(response.batchItemFailures).toEqual([]);
+      expect(seen).toEqual(['e-a-1', 'e-a-3']);
+      expect(deadLetter.letters.map((l) => [l.record.messageId, l.error.message])).toEqual([
+        [records[1]?.messageId, 'customer a is on hold'],
+      ]);
+    });
+
+    it('dead-letters a retryable failure itself on the last allowed receive', async () => {
+      const { handler, deadLetter } = worker(async () => {
+        throw new Error('still broken');
+      }, 5);
+      const early = await handler({ Records: [record(envelope('a', 1), 'a', 4)] }).catch((e) => e);
+      expect(early).toBeInstanceOf(Error);
+      expect(deadLetter.letters).toHaveLength(0);
+
+      const last = await handler({ Records: [record(envelope('a', 1), 'a', 5)] });
+      expect(last.batchItemFailures).toEqual([]);
+      expect(deadLetter.letters[0]?.error.message).toBe('still broken');
+    });
+  });
+
+  describe('invalid records', () => {
+    it('dead-letters a record that is not a valid event, naming the field', async () => {
+      const seen: string[] = [];
+      const { handler, deadLetter } = worker(async (event) => {
+        seen.push(event.id);
+      });
+      const bad = record({ ...envelope('a', 1), data: { orderId: 'o1', customerId: 'a' } }, 'a');
+      const response = await handler({
+        Records: [bad, record(envelope('b', 1), 'b'), record('not json', 'c')],
+      });
+
+      expect(response.batchItemFailures).toEqual([]);
+      expect(seen).toEqual(['e-b-1']);
+      expect(deadLetter.letters.map((l) => l.error.name)).toEqual([
+        'InvalidRecordError',
+        'InvalidRecordError',
+      ]);
+      expect(deadLetter.letters[0]?.error.message).toMatch(
+        new RegExp(`^Invalid record ${bad.messageId}: data\\.amountCents: .*data\\.currency: `),
+      );
+      expect(deadLetter.letters[1]?.error.message).toMatch(/body: is not JSON/);
+    });
+  });
+
+  describe('standard queues', () => {
+    it('processes every record and reports only the failed ones', async () => {
+      const { handler } = worker(async (event) => {
+        if (event.sequence === 2) throw new Error('boom');
+      });
+      const records = [1, 2, 3].map((n) => record(envelope('a', n)));
+      const response = await handler({ Records: records });
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[1]?.messageId }]);
+    });
+  });
+});
+
+describe('decodeRecord', () => {
+  it('reads the envelope from an EventBridge event body', () => {
+    const detail = envelope('a', 1, { lane: 3 });
+    const decoded = decodeRecord(
+      record({ version: '0', 'detail-type': 'orders.created', source: 'test', detail }, 'lane-3'),
+      ordersCatalogue,
+    );
+    expect(decoded.delivery).toBe('eventbridge');
+    expect(decoded.envelope).toEqual(detail);
+  });
+
+  it('names detail.* fields for a bad EventBridge event', () => {
+    const detail = { ...envelope('a', 1), time: 'yesterday' };
+    expect(() =>
+      decodeRecord(record({ 'detail-type': 'orders.created', detail }, 'lane-0'), ordersCatalogue),
+    ).toThrow(/detail\.time: /);
+  });
+
+  it('rejects an envelope whose partition key does not match its payload', () => {
+    const mismatched = envelope('a', 1, { partitionKey: 'b' });
+    expect(() => decodeRecord(record(mismatched, 'b'), ordersCatalogue)).toThrow(
+      InvalidRecordError,
+    );
+    expect(() => decodeRecord(record(mismatched, 'b'), ordersCatalogue)).toThrow(
+      /partitionKey: is "b" but the payload derives "a"/,
+    );
+  });
+});
+
+describe('SqsDeadLetterSink', () => {
+  it('keeps the body and group, and records the reason as attributes', () => {
+    const sink = new SqsDeadLetterSink({
+      queueUrl: 'https://sqs.local/1/dlq.fifo',
+      functionName: 'orders',
+      now: () => new Date('2026-01-02T03:04:05.000Z'),
+    });
+    const r = record(envelope('a', 1), 'a', 3);
+    const input = sink.buildInput(r, new NonRetryableError('on hold'));
+    expect(input).toMatchObject({
+      QueueUrl: 'https://sqs.local/1/dlq.fifo',
+      MessageBody: r.body,
+      MessageGroupId: 'a',
+      MessageDeduplicationId: `${r.messageId}-3-0`,
+      MessageAttributes: {
+        'lanes.errorName': { DataType: 'String', StringValue: 'NonRetryableError' },
+        'lanes.errorMessage': { DataType: 'String', StringValue: 'on hold' },
+        'lanes.failedAt': { DataType: 'String', StringValue: '2026-01-02T03:04:05.000Z' },
+        'lanes.sourceQueueArn': { DataType: 'String', StringValue: FIFO_ARN },
+        'lanes.receiveCount': { DataType: 'String', StringValue: '3' },
+        'lanes.functionName': { DataType: 'String', StringValue: 'orders' },
+      },
+    });
+  });
+});
