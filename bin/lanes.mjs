@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', resolve(root, 'cli', 'lanes.ts'), ...process.argv.slice(2)],
+  [
+    '--disable-warning=NodeVersionSupportWarning',
+    '--import',
+    'tsx',
+    resolve(root, 'cli', 'lanes.ts'),
+    ...process.argv.slice(2),
+  ],
   {
     stdio: 'inherit',
   },

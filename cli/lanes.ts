@@ -28,6 +28,11 @@ const USAGE = `lanes <command>
       --events N         events to publish (default 300)
       --keys N           partition keys (default 20)
       --mode M           direct | eventbridge (default direct)
+  watch                queue depth, DLQ depth and concurrency of each worker, every 2 s
+      --interval S --count N
+  scale <worker>       change caps at run time: --reserved N --max-concurrency N
+  dlq list|redrive     dead letters with their reason; move them back after a fix
+      --worker orders|notifications  --strategy auto|move-task|client
 
 Target: the embedded LocalStack on 127.0.0.1:4566 unless AWS_ENDPOINT_URL or LANES_ENDPOINT_URL
 names another endpoint, or LANES_TARGET=aws selects real AWS.`;
@@ -46,6 +51,17 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo':
       return demo(argv.slice(1));
+    case 'watch':
+    case 'scale':
+    case 'dlq': {
+      // Operations on a deployed pipeline: point the SDK at the target, start nothing.
+      Object.assign(process.env, awsEnvironment(resolveTarget()));
+      if (command === 'dlq') return (await import('./dlq.ts')).dlqCommand(argv.slice(1));
+      const ops = await import('./ops.ts');
+      return command === 'watch'
+        ? ops.watchCommand(argv.slice(1))
+        : ops.scaleCommand(argv.slice(1));
+    }
     case undefined:
     case 'help':
     case '--help':

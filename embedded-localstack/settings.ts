@@ -54,7 +54,8 @@ export function localStackEnvironment(port: number): Record<string, string> {
     FILESYSTEM_ROOT: paths.filesystemRoot,
     TMPDIR: paths.tmpDir,
     GATEWAY_LISTEN: `127.0.0.1:${port}`,
-    LOCALSTACK_HOST: `localhost:${port}`,
+    // Queue URLs and other returned addresses use the same host the SDK is pointed at.
+    LOCALSTACK_HOST: `127.0.0.1:${port}`,
     // Queue URLs on the gateway's host instead of a public DNS name that does not resolve here.
     SQS_ENDPOINT_STRATEGY: 'off',
     // Its DNS server would bind port 53 and edit resolv.conf.

@@ -125,7 +125,9 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         env["LAMBDA_TASK_ROOT"] = str(self._code_dir())
         env["LAMBDA_RUNTIME_DIR"] = str(BOOTSTRAP.parent)
         env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{runtime}"
-        env.setdefault("NODE_OPTIONS", "--enable-source-maps")
+        env.setdefault(
+            "NODE_OPTIONS", "--enable-source-maps --disable-warning=NodeVersionSupportWarning"
+        )
         return env
 
     def _spawn(self) -> None:
