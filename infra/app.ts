@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
+import { CoordinationStack } from './stacks/coordination-stack.ts';
 import { PipelineStack } from './stacks/pipeline-stack.ts';
 import { WorkflowsStack } from './stacks/workflows-stack.ts';
 
@@ -13,5 +14,6 @@ const app = new App();
 // Stacks are added below, one line each (see infra/stacks/).
 new PipelineStack(app, 'Lanes-Pipeline');
 new WorkflowsStack(app, 'Lanes-Workflows');
+new CoordinationStack(app, 'Lanes-Coordination');
 
 app.synth();

@@ -1,3 +1,5 @@
+export * from './coordination-schedule.ts';
+export * from './coordination-table.ts';
 export * from './workflow.ts';
 export * from './workflow-order-fulfilment.ts';
 export * from './workflow-steps.ts';

@@ -15,6 +15,8 @@ import { ScheduleEnv } from './schedule-env.ts';
 export interface ScheduleWorkContext {
   readonly tableName: string;
   readonly lambdaContext: Context | undefined;
+  /** The trigger's `source`: `aws.events` for the rule, anything else for direct invokes. */
+  readonly source: string;
 }
 
 /**
@@ -39,7 +41,7 @@ export function createScheduleHandler(
       throw new CoordinationConfigError('event.time', event.time, 'must be an ISO-8601 timestamp');
     }
     return schedule.trigger(scheduledAtMs, (window) =>
-      work(window, { tableName, lambdaContext: context }),
+      work(window, { tableName, lambdaContext: context, source: event.source ?? 'direct' }),
     );
   };
 }
