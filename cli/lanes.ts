@@ -33,6 +33,7 @@ const USAGE = `lanes <command>
   scale <worker>       change caps at run time: --reserved N --max-concurrency N
   dlq list|redrive     dead letters with their reason; move them back after a fix
       --worker orders|notifications  --strategy auto|move-task|client
+  plan                 capacity plan: --rate N --processing-ms N [--batch 10] [--fifo --keys N]
   workflow show <key>  status and step history of the workflows of a business key
 
 Target: the embedded LocalStack on 127.0.0.1:4566 unless AWS_ENDPOINT_URL or LANES_ENDPOINT_URL
@@ -52,10 +53,13 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'demo':
       return demo(argv.slice(1));
+    case 'plan':
+      return (await import('./plan.ts')).planCommand(argv.slice(1));
     case 'workflow': {
       Object.assign(process.env, awsEnvironment(resolveTarget()));
       const key = argv[2];
-      if (subcommand !== 'show' || !key) throw new Error('usage: lanes workflow show <business-key>');
+      if (subcommand !== 'show' || !key)
+        throw new Error('usage: lanes workflow show <business-key>');
       await (await import('./workflow.ts')).showWorkflow(key);
       return process.exitCode === 1 ? 1 : 0;
     }
