@@ -104,7 +104,7 @@ function checkRetry(scope: Construct, retry: StepRetryOptions): void {
   ) {
     problems.push(`retry.maxAttempts must be an integer between 0 and 99 (given ${maxAttempts})`);
   }
-  if (interval !== undefined && !interval.isUnresolved() && interval.toSeconds() < 1) {
+  if (interval !== undefined && !interval.isUnresolved() && interval.toMilliseconds() < 1_000) {
     problems.push(`retry.interval must be at least 1 second (given ${interval.toHumanString()})`);
   }
   if (problems.length > 0) throw new Error(`${scope.node.path}: ${problems.join('; ')}.`);

@@ -227,7 +227,7 @@ const IMPLEMENTATIONS = { reserve, charge, notify, release, refund } as const;
 export function fulfilmentSteps(deps: FulfilmentDeps): Record<FulfilmentStep, StepFunction> {
   const bind =
     (step: FulfilmentStep): StepFunction =>
-    (input, context) =>
+    async (input, context) =>
       IMPLEMENTATIONS[step](parseState(step, input), deps, context);
   return {
     [FULFILMENT_STEPS.RESERVE]: bind(FULFILMENT_STEPS.RESERVE),
