@@ -1,0 +1,257 @@
+/**
+ * `npm run bench:ingress`: end-to-end throughput and latency of the reference pipeline on
+ * LocalStack in both partitioning modes, against the raw SQS ceiling measured in the same run.
+ *
+ * - Our path, per mode: publish N order events over K customers (shuffled, per-key order), wait
+ *   until every event has its hot-path effect in DynamoDB. Throughput = N / (last effect - first
+ *   publish); latency per event = processedAt - event time (publisher stamp).
+ * - Baseline: the same N messages over the same K message groups sent (batches of 10), received
+ *   (10 at a time) and deleted directly on a temporary FIFO queue of the same LocalStack, no Lambda.
+ *
+ * Options: --events 5000 --keys 50 --modes direct,eventbridge. Writes test/bench/results/ingress.json.
+ * Starts the embedded LocalStack and deploys Lanes-Pipeline when needed (like `lanes demo`).
+ */
+
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { orderInputs } from '#cli/demo.ts';
+import { deployAll } from '#cli/deploy.ts';
+import { ResultsReader } from '#functions/commons/results-reader.ts';
+import { awsEnvironment, ensureLocalStack } from '#localstack/lifecycle.ts';
+import { ordersCatalogue } from '#shared/events/orders.ts';
+import { Publisher } from '#shared/ingress/publisher.ts';
+import { type PublishMode, routerFromOutputs } from '#shared/ingress/router.ts';
+
+const RESULTS_FILE = resolve(import.meta.dirname, 'results', 'ingress.json');
+const log = (line: string) => console.error(line);
+
+interface Figures {
+  readonly events: number;
+  readonly completed: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function figures(events: number, startMs: number, endMs: number, latencies: number[]): Figures {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const seconds = (endMs - startMs) / 1000;
+  return {
+    events,
+    completed: latencies.length,
+    seconds: Math.round(seconds * 100) / 100,
+    eventsPerSecond: Math.round((latencies.length / seconds) * 10) / 10,
+    latencyMs: {
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted.at(-1) ?? Number.NaN,
+    },
+  };
+}
+
+async function benchPipeline(
+  mode: PublishMode,
+  outputs: Record<string, string>,
+  events: number,
+  keys: number,
+  timeoutMs: number,
+): Promise<Figures> {
+  const run = `bench-${mode}-${Date.now().toString(36)}`;
+  const { inputs, customers } = orderInputs({ runId: run, events, keys });
+  const reader = new ResultsReader({ tableName: outputs.ResultsTableName as string });
+  const publisher = new Publisher({
+    catalogue: ordersCatalogue,
+    router: routerFromOutputs(outputs, mode),
+    source: 'lanes.bench',
+  });
+  log(`[bench] ${mode}: publishing ${events} events over ${keys} keys`);
+  const start = Date.now();
+  const summary = await publisher.publish(inputs);
+  log(`[bench] ${mode}: ${summary.sent} sent in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  let lastLog = 0;
+  for (;;) {
+    const { processed } = await reader.count(customers);
+    if (processed >= summary.sent) break;
+    if (Date.now() - start > timeoutMs) {
+      log(`[bench] ${mode}: deadline passed with ${processed}/${summary.sent} processed`);
+      break;
+    }
+    if (Date.now() - lastLog > 10_000) {
+      log(
+        `[bench] ${mode}: processed ${processed}/${summary.sent} (${((Date.now() - start) / 1000).toFixed(0)} s)`,
+      );
+      lastLog = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+  const items = (await Promise.all(customers.map((c) => reader.orderResults(c)))).flat();
+  const end = Math.max(...items.map((i) => Date.parse(i.processedAt)));
+  return figures(
+    events,
+    start,
+    end,
+    items.map((i) => i.latencyMs),
+  );
+}
+
+/** Raw ceiling: send, receive and delete the same number of messages on a plain FIFO queue. */
+async function benchRawSqs(events: number, keys: number, concurrency: number): Promise<Figures> {
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `lanes-bench-raw-${Date.now().toString(36)}.fifo`,
+      Attributes: {
+        FifoQueue: 'true',
+        DeduplicationScope: 'messageGroup',
+        FifoThroughputLimit: 'perMessageGroupId',
+        VisibilityTimeout: '60',
+      },
+    }),
+  );
+  const queueUrl = QueueUrl as string;
+  try {
+    const latencies: number[] = [];
+    const start = Date.now();
+    let nextToSend = 0;
+    const sender = async () => {
+      while (nextToSend < events) {
+        const first = nextToSend;
+        nextToSend = Math.min(events, nextToSend + 10);
+        await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: Array.from({ length: nextToSend - first }, (_, j) => ({
+              Id: String(j),
+              MessageBody: JSON.stringify({ n: first + j, sentAt: Date.now() }),
+              MessageGroupId: `k${(first + j) % keys}`,
+              MessageDeduplicationId: `m${first + j}`,
+            })),
+          }),
+        );
+      }
+    };
+    let received = 0;
+    let end = start;
+    const receiver = async () => {
+      while (received < events && Date.now() - start < 600_000) {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+          }),
+        );
+        if (Messages.length === 0) continue;
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: Messages.map((m, j) => ({
+              Id: String(j),
+              ReceiptHandle: m.ReceiptHandle as string,
+            })),
+          }),
+        );
+        const now = Date.now();
+        for (const m of Messages)
+          latencies.push(now - (JSON.parse(m.Body as string) as { sentAt: number }).sentAt);
+        received += Messages.length;
+        end = now;
+      }
+    };
+    await Promise.all([
+      ...Array.from({ length: concurrency }, sender),
+      ...Array.from({ length: concurrency }, receiver),
+    ]);
+    return figures(events, start, end, latencies);
+  } finally {
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '5000' },
+      keys: { type: 'string', default: '50' },
+      modes: { type: 'string', default: 'direct,eventbridge' },
+      'timeout-s': { type: 'string', default: '3600' },
+    },
+  });
+  const events = Number(values.events);
+  const keys = Number(values.keys);
+  const modes = values.modes.split(',') as PublishMode[];
+  for (const mode of modes) {
+    if (mode !== 'direct' && mode !== 'eventbridge')
+      throw new Error(`--modes takes direct and/or eventbridge (given ${mode})`);
+  }
+  const { target } = await ensureLocalStack({ log });
+  Object.assign(process.env, awsEnvironment(target));
+  const outputs = (await deployAll(target, { log, stacks: ['Lanes-Pipeline'] }))['Lanes-Pipeline'];
+  if (!outputs) throw new Error('Lanes-Pipeline has no outputs after deploy');
+
+  const ours: Partial<Record<PublishMode, Figures>> = {};
+  for (const mode of modes) {
+    ours[mode] = await benchPipeline(
+      mode,
+      outputs,
+      events,
+      keys,
+      Number(values['timeout-s']) * 1000,
+    );
+    log(`[bench] ${mode}: ${JSON.stringify(ours[mode])}`);
+  }
+  log(
+    `[bench] raw SQS: ${events} messages over ${keys} groups, send/receive/delete, 4 senders + 4 receivers`,
+  );
+  const raw = await benchRawSqs(events, keys, 4);
+  log(`[bench] raw SQS: ${JSON.stringify(raw)}`);
+
+  const ratio = Object.fromEntries(
+    Object.entries(ours).map(([mode, f]) => [
+      mode,
+      Math.round((f.eventsPerSecond / raw.eventsPerSecond) * 1000) / 1000,
+    ]),
+  );
+  const result = {
+    benchmark: 'ingress',
+    date: new Date().toISOString(),
+    endpoint: process.env.AWS_ENDPOINT_URL ?? 'aws',
+    machine: { cpus: cpus().length, node: process.version },
+    events,
+    keys,
+    pipeline: ours,
+    rawSqs: raw,
+    ratioToRawSqs: ratio,
+    notes: [
+      'pipeline: events/s from first publish to last hot-path effect (DynamoDB); latency = processedAt - event time.',
+      'rawSqs: the same number of messages over the same number of FIFO groups sent, received and deleted directly, no Lambda.',
+      "LocalStack's SQS event source mapping polls one batch (<= 10 FIFO messages) per mapping, then sleeps LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC (default 1 s), and invokes once per message group of the batch, one after another; MaximumConcurrency is ignored. The pipeline figures measure that poller, not Lambda's scaling on AWS.",
+    ],
+  };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
+  log(`[bench] wrote ${RESULTS_FILE}`);
+  console.log(JSON.stringify({ pipeline: ours, rawSqs: raw, ratioToRawSqs: ratio }, null, 2));
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+    process.exit(1);
+  },
+);
