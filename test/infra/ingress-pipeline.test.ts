@@ -1,0 +1,57 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { PIPELINE_OUTPUTS, PipelineStack } from '#infra/stacks/pipeline-stack.ts';
+
+describe('PipelineStack (Lanes-Pipeline)', () => {
+  const stack = new PipelineStack(new App(), 'Lanes-Pipeline');
+  const template = Template.fromStack(stack);
+
+  it('exports every output the demo, tests and benchmark read', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs.sort()).toEqual(Object.values(PIPELINE_OUTPUTS).sort());
+  });
+
+  it('has a FIFO hot path and a standard cold path, both subscribed to orders.', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 10 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 50,
+      MaximumBatchingWindowInSeconds: 1,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 10 });
+    expect(stack.ingress.routes.map((route) => [route.group, route.fifo])).toEqual([
+      ['orders', true],
+      ['notifications', false],
+    ]);
+  });
+
+  it('routes both modes: 8 lane rules for orders, one rule for notifications, and an archive', () => {
+    template.resourceCountIs('AWS::Events::Rule', 9);
+    template.resourceCountIs('AWS::Events::Archive', 1);
+    template.hasOutput('LaneCount', { Value: '8' });
+  });
+
+  it('lets the hot path read and write the results table and the cold path write it', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['dynamodb:GetItem', 'dynamodb:UpdateItem']),
+          }),
+        ]),
+      },
+    });
+  });
+});
