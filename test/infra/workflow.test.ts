@@ -23,7 +23,8 @@ function inlineFunction(stack: Stack, id: string): lambda.Function {
 function definitionOf(template: Template): Record<string, unknown> {
   const machines = template.findResources('AWS::StepFunctions::StateMachine');
   const [machine] = Object.values(machines);
-  const join = (machine?.Properties as { DefinitionString: { 'Fn::Join': [string, unknown[]] } })
+  if (!machine) throw new Error('The stack has no state machine');
+  const join = (machine.Properties as { DefinitionString: { 'Fn::Join': [string, unknown[]] } })
     .DefinitionString['Fn::Join'][1];
   // Tokens (ARNs, queue URLs) always sit inside JSON strings of the definition.
   return JSON.parse(join.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(''));
