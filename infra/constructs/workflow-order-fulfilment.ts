@@ -34,7 +34,7 @@ export interface OrderFulfilmentWorkflowProps {
   readonly type?: WorkflowType;
   /** @default - the step defaults (3 attempts, backoff 2, full jitter) */
   readonly retry?: StepRetryOptions;
-  /** Queue dispatch only. @default Duration.seconds(60) */
+  /** Queue dispatch only. @default Duration.minutes(5) (see QueueStepProps.heartbeatTimeout) */
   readonly heartbeatTimeout?: Duration;
   /** @default - CloudFormation generates a name */
   readonly stateMachineName?: string;

@@ -80,8 +80,10 @@ export interface QueueStepProps extends CommonStepProps {
   readonly businessKeyPath?: string;
   /**
    * The worker must heartbeat (SendTaskHeartbeat) within this interval or the task fails with
-   * States.HeartbeatTimeout (retried).
-   * @default Duration.seconds(60)
+   * States.HeartbeatTimeout (retried). The clock starts when the message is sent, so time spent
+   * waiting in the queue counts: size it above the queue's expected backlog age (the worker's
+   * maxMessageAge), not only above the step's run time.
+   * @default Duration.minutes(5)
    */
   readonly heartbeatTimeout?: Duration;
   /**
@@ -171,7 +173,7 @@ export function queueStep(
   props: QueueStepProps,
 ): tasks.SqsSendMessage {
   const businessKeyPath = props.businessKeyPath ?? '$.businessKey';
-  const heartbeatTimeout = props.heartbeatTimeout ?? Duration.seconds(60);
+  const heartbeatTimeout = props.heartbeatTimeout ?? Duration.minutes(5);
   const taskTimeout = props.taskTimeout ?? Duration.minutes(15);
   const problems: string[] = [];
   if (!businessKeyPath.startsWith('$.')) {

@@ -124,8 +124,9 @@ export class WorkflowsStack extends Stack {
       table: this.table,
       dispatch: STEP_DISPATCH.QUEUE,
       stepQueue: this.stepWorker.queue,
-      // Three heartbeats fit in it at the worker's 10 s interval.
-      heartbeatTimeout: Duration.seconds(30),
+      // Counts from the send, so it must cover queue backlog (the worker's 5 minute message
+      // age alarm) as well as the step; the worker heartbeats on pickup and every 10 s.
+      heartbeatTimeout: Duration.minutes(5),
     });
     this.queued.stateMachine.grantTaskResponse(this.stepWorker.function);
 

@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Envelope } from '#shared/events/envelope.ts';
-import { NonRetryableError } from '#shared/worker/errors.ts';
 import type { ProcessEvent } from '#shared/worker/handler.ts';
 import { TaskTokenExpiredError, WorkflowError } from './errors.ts';
 import type { WorkflowStepMessage } from './step-message.ts';
@@ -30,11 +29,13 @@ export interface StepWorkerOptions {
 
 /**
  * The record handler of a queue-dispatched step worker (plug it into `createWorkerHandler` with
- * `workflowStepCatalogue`). It runs the named step with heartbeats and answers the task token:
- * SendTaskSuccess with the step's output, or SendTaskFailure with the step's error name, so the
- * state machine's Retry and Catch decide what happens (the record itself succeeds). Only a
- * failure to answer is thrown: transient SDK errors retry the message, a dead token
- * dead-letters it with the reason.
+ * `workflowStepCatalogue`). It first sends a heartbeat, which both tells Step Functions the step
+ * was picked up and checks that the task still waits: a message whose token is dead (its task
+ * timed out while queued, and the workflow retried or moved on) is dropped with a warning, not
+ * run and not dead-lettered, since no redrive could ever answer it. Then it runs the named step
+ * with heartbeats and answers: SendTaskSuccess with the step's output, or SendTaskFailure with
+ * the step's error name, so the state machine's Retry and Catch decide (the record itself
+ * succeeds). Only a failure to answer is thrown, so SQS retries the message.
  *
  * @example
  * export const handler = createWorkerHandler({
@@ -49,6 +50,7 @@ export function createStepProcessor(options: StepWorkerOptions): ProcessEvent {
     const { taskToken, step, businessKey } = message;
     const implementation = options.steps[step];
     try {
+      await options.tokens.heartbeat(taskToken, step);
       if (!implementation) {
         const known = Object.keys(options.steps).join(', ');
         await options.tokens.fail(
@@ -74,7 +76,13 @@ export function createStepProcessor(options: StepWorkerOptions): ProcessEvent {
       await options.tokens.succeed(taskToken, step, output);
     } catch (error) {
       if (error instanceof TaskTokenExpiredError) {
-        throw new NonRetryableError(error.message, { cause: error });
+        logger.warn('Stale workflow step dropped: its task no longer waits for an answer', {
+          step,
+          businessKey,
+          executionArn: message.executionArn,
+          error,
+        });
+        return;
       }
       throw error;
     }

@@ -170,7 +170,7 @@ describe('queueStep', () => {
 
     expect(states?.Charge).toMatchObject({
       Resource: expect.stringContaining(':states:::sqs:sendMessage.waitForTaskToken'),
-      HeartbeatSeconds: 60,
+      HeartbeatSeconds: 300,
       TimeoutSeconds: 900,
       Parameters: {
         'MessageGroupId.$': '$.businessKey',
