@@ -73,6 +73,14 @@ export class ResultsReader {
     );
   }
 
+  /** Events still parked (waiting for a predecessor) for these keys. */
+  async countParked(keys: readonly string[]): Promise<number> {
+    const counts = await Promise.all(
+      keys.map(async (key) => (await this.#query(key, RESULTS_KEYS.PARKED_PREFIX, true)).count),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
+  }
+
   /** Every hot-path result of one key. */
   async orderResults(key: string): Promise<OrderResultItem[]> {
     return (await this.#query<OrderResultItem>(key, RESULTS_KEYS.EVENT_PREFIX, false)).items;

@@ -1,10 +1,13 @@
 /**
  * Layout of the reference pipeline's results table (partition key `pk`, sort key `sk`, both
  * strings). Every item of one customer shares `pk` = the partition key:
- * - `STATE`: the per-key counter (`ordinal`), the last event counted (`lastEventId`) and an
- *   optional `hold` reason that makes the orders worker reject the customer's orders;
+ * - `STATE`: the per-key counter (`ordinal`), the last event counted (`lastEventId`), the last
+ *   sequence applied per producer (`seq#<producer>`) and an optional `hold` reason that makes the
+ *   orders worker reject the customer's orders;
  * - `EVENT#<eventId>`: the hot-path result of one order event, with the ordinal it got;
- * - `NOTIFY#<eventId>`: the cold-path notification for one order event.
+ * - `NOTIFY#<eventId>`: the cold-path notification for one order event;
+ * - `PARKED#<producer>#<sequence>`: an event that arrived (over EventBridge) before its
+ *   predecessor, waiting to be applied in sequence.
  */
 export const RESULTS_KEYS = {
   PARTITION: 'pk',
@@ -12,6 +15,7 @@ export const RESULTS_KEYS = {
   STATE_SK: 'STATE',
   EVENT_PREFIX: 'EVENT#',
   NOTIFY_PREFIX: 'NOTIFY#',
+  PARKED_PREFIX: 'PARKED#',
 } as const;
 
 /** Environment variable naming the results table inside the workers. */

@@ -28,8 +28,13 @@ export const EnvelopeSchema = z.object({
   partitionKey: z
     .string()
     .regex(PARTITION_KEY_PATTERN, 'must be 1-128 printable ASCII characters without spaces'),
-  /** Per-key sequence number stamped by the publisher (1, 2, 3... per key and publisher). */
+  /** Per-key sequence number stamped by the publisher (1, 2, 3... per key and producer). */
   sequence: z.number().int().nonnegative(),
+  /**
+   * Id of the publisher instance that numbered `sequence`: sequences are per (producer, key), so
+   * a consumer can put events back in order (EventBridge delivers without order).
+   */
+  producer: z.string().min(1).max(64).optional(),
   /** Lane the key hashes to when published over EventBridge; absent in direct mode. */
   lane: z.number().int().nonnegative().optional(),
   /** The type-specific payload, validated against the catalogue's schema for `type`. */

@@ -70,6 +70,11 @@ export interface PublisherOptions {
   readonly now?: () => Date;
   /** @default - crypto.randomUUID */
   readonly newId?: () => string;
+  /**
+   * Stamped on every event as `producer`: the scope of the per-key sequences this instance
+   * numbers. @default - a random UUID per Publisher instance
+   */
+  readonly producerId?: string;
 }
 
 /**
@@ -92,10 +97,13 @@ export class Publisher {
   readonly #options: PublisherOptions;
   readonly #retry: RetryPolicy;
   readonly #sequences = new Map<string, number>();
+  /** Scope of this instance's per-key sequences (the envelope's `producer`). */
+  readonly producerId: string;
 
   constructor(options: PublisherOptions) {
     this.#options = options;
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.producerId = options.producerId ?? randomUUID();
     const concurrency = options.concurrency ?? 4;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new RangeError(`concurrency must be a positive integer (given ${concurrency}).`);
@@ -124,6 +132,7 @@ export class Publisher {
       time: time ?? (this.#options.now?.() ?? new Date()).toISOString(),
       partitionKey: parsed.partitionKey,
       sequence: 0,
+      producer: this.producerId,
       data: parsed.data,
     };
     const envelope = EnvelopeSchema.safeParse(candidate);

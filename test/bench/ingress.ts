@@ -13,7 +13,7 @@
  */
 
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
     benchmark: 'ingress',
     date: new Date().toISOString(),
     endpoint: process.env.AWS_ENDPOINT_URL ?? 'aws',
-    machine: { cpus: cpus().length, node: process.version },
+    machine: { cpus: cpus().length, node: process.version, loadAverageAtEnd: loadavg() },
     events,
     keys,
     pipeline: ours,

@@ -111,6 +111,9 @@ describe('Publisher', () => {
         time: '2026-01-01T00:00:00.000Z',
       });
       expect(destination.delivered[0]?.envelope).not.toHaveProperty('lane');
+      expect(new Set(destination.delivered.map((e) => e.envelope.producer))).toEqual(
+        new Set([publisher.producerId]),
+      );
     });
 
     it('stamps the lane of the key in EventBridge mode', async () => {
