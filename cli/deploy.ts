@@ -1,5 +1,12 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { resolve } from 'node:path';
 import { awsEnvironment, type Target } from '#localstack/lifecycle.ts';
 import { PROJECT_ROOT, STATE_DIR } from '#localstack/settings.ts';
@@ -117,6 +124,9 @@ export async function deployAll(
   }
   const stacks = options.stacks?.length ? [...options.stacks] : ['--all'];
   log(`[deploy] deploying ${stacks.join(' ')} (progress in ${DEPLOY_LOG})`);
+  // CDK rewrites its outputs file with only the stacks of this deploy; merge it into ours so a
+  // one-stack deploy does not drop the outputs of the others.
+  const deployOutputs = resolve(STATE_DIR, `outputs.${process.pid}.json`);
   await runCdk(
     [
       'deploy',
@@ -124,15 +134,23 @@ export async function deployAll(
       '--require-approval',
       'never',
       '--outputs-file',
-      OUTPUTS_FILE,
+      deployOutputs,
       '--progress',
       'events',
     ],
     target,
     options,
   );
+  const merged: StackOutputs = {
+    ...(existsSync(OUTPUTS_FILE) ? readOutputs() : {}),
+    ...(existsSync(deployOutputs)
+      ? (JSON.parse(readFileSync(deployOutputs, 'utf8')) as StackOutputs)
+      : {}),
+  };
+  writeFileSync(OUTPUTS_FILE, `${JSON.stringify(merged, null, 2)}\n`);
+  rmSync(deployOutputs, { force: true });
   log(`[deploy] done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return existsSync(OUTPUTS_FILE) ? readOutputs() : {};
+  return merged;
 }
 
 /** Outputs written by the last deploy. */
