@@ -273,11 +273,26 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
             child.commands.write(json.dumps(command) + "\n")
             child.commands.flush()
         except (BrokenPipeError, ValueError, OSError):
+            child.invocation_ended.pop(request_id, None)
             self._terminate(child)
             return self._result(request_id, _error_payload(
                 "Runtime.ExitError", "The runtime process exited before the invocation was sent."
             ), is_error=True)
 
+        try:
+            return self._await_result(child, request_id, ended, started, timeout_seconds)
+        finally:
+            # Only now: the end marker may still be on its way when the result has arrived.
+            child.invocation_ended.pop(request_id, None)
+
+    def _await_result(
+        self,
+        child: _ChildProcess,
+        request_id: str,
+        ended: threading.Event,
+        started: float,
+        timeout_seconds: float,
+    ) -> InvocationResult:
         try:
             message = child.responses.get(timeout=timeout_seconds)
         except queue.Empty:
@@ -289,8 +304,6 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
                 "Sandbox.Timedout",
                 f"{timestamp} {request_id} Task timed out after {timeout_seconds:.2f} seconds",
             ), is_error=True)
-        finally:
-            child.invocation_ended.pop(request_id, None)
 
         if message is None:
             code = child.popen.wait()
@@ -300,7 +313,8 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
                 f"RequestId: {request_id} Error: Runtime exited with error: exit status {code}",
             ), is_error=True)
         # The result can overtake the last log lines on the other pipe: wait for the marker.
-        ended.wait(timeout=1.0)
+        if not ended.wait(timeout=1.0):
+            LOG.warning("lanes-process: no end-of-logs marker for %s; its last log lines may be missing", request_id)
         if message.get("type") == "result":
             return self._result(request_id, (message.get("payload") or "null").encode(), is_error=False)
         if message.get("type") == "error":
