@@ -68,6 +68,11 @@ export function localStackEnvironment(port: number): Record<string, string> {
     // Keep idle execution environments for 2 minutes (LocalStack's default is 10).
     LAMBDA_KEEPALIVE_MS: '120000',
     LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT: '30',
+    // The SQS event source mapping sleeps this long after every non-empty poll (default 1 s),
+    // which capped a FIFO queue at one batch of 10 per second. AWS polls continuously.
+    LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC: '0.05',
+    // An idle mapping backs off up to this long (default 10 s) before it sees a new message.
+    LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC: '1',
     LS_LOG: process.env.LANES_LOCALSTACK_LOG_LEVEL ?? 'info',
   };
 }
