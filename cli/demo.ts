@@ -52,7 +52,7 @@ export function orderInputs(options: {
   events: number;
   keys: number;
   random?: () => number;
-}): { inputs: PublishInput[]; customers: string[] } {
+}): { inputs: PublishInput[]; customers: string[]; expectedPerKey: Map<string, number> } {
   const random = options.random ?? Math.random;
   const customers = Array.from({ length: options.keys }, (_, k) => `${options.runId}-c${k}`);
   const perKey: PublishInput[][] = customers.map(() => []);
@@ -82,7 +82,11 @@ export function orderInputs(options: {
     cursors[k] = (cursors[k] as number) + 1;
     if ((cursors[k] as number) >= list.length) remaining.splice(pick, 1);
   }
-  return { inputs, customers };
+  return {
+    inputs,
+    customers,
+    expectedPerKey: new Map(customers.map((customer, k) => [customer, perKey[k]?.length ?? 0])),
+  };
 }
 
 /**
@@ -101,7 +105,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     throw new Error(`No outputs for ${PIPELINE_STACK}: deploy it first (npm run deploy).`);
   }
   const runId = `demo-${Date.now().toString(36)}`;
-  const { inputs, customers } = orderInputs({ runId, events: options.events, keys: options.keys });
+  const { inputs, customers, expectedPerKey } = orderInputs({
+    runId,
+    events: options.events,
+    keys: options.keys,
+  });
   const publisher = new Publisher({
     catalogue: ordersCatalogue,
     router: routerFromOutputs(outputs, options.mode),
@@ -122,11 +130,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         : ''),
   );
 
+  const progress = reader.progress(expectedPerKey);
   let counts = { processed: 0, notified: 0 };
   let lastLog = 0;
   let timedOut = false;
   for (;;) {
-    counts = await reader.count(customers);
+    counts = await progress.count();
     const now = Date.now();
     const done = counts.processed >= summary.sent && counts.notified >= summary.sent;
     if (done || now - lastLog >= 2_000) {
@@ -142,7 +151,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       log(`[demo] deadline of ${(timeoutMs / 1000).toFixed(0)} s passed`);
       break;
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   const elapsedMs = Date.now() - started;
   const inDlq =

@@ -73,6 +73,58 @@ export class ResultsReader {
     );
   }
 
+  /**
+   * A counter for polling loops: each call re-reads only the keys that have not yet reached
+   * their expected count, so waiting for a large run does not load the table it waits on.
+   *
+   * @param expected - events expected per key (both processed and notified).
+   * @param options.notified - also count cold-path notifications (default true).
+   * @example
+   * const progress = reader.progress(new Map([['c1', 40], ['c2', 40]]));
+   * const { processed, notified } = await progress.count();
+   */
+  progress(
+    expected: ReadonlyMap<string, number>,
+    options: { notified?: boolean } = {},
+  ): { count(): Promise<{ processed: number; notified: number }> } {
+    const withNotified = options.notified ?? true;
+    const seen = new Map<string, { processed: number; notified: number }>();
+    const complete = (key: string) => {
+      const want = expected.get(key) ?? 0;
+      const counted = seen.get(key);
+      return (
+        counted !== undefined &&
+        counted.processed >= want &&
+        (!withNotified || counted.notified >= want)
+      );
+    };
+    const countKey = async (key: string) => {
+      const previous = seen.get(key) ?? { processed: 0, notified: 0 };
+      const want = expected.get(key) ?? 0;
+      const [processed, notified] = await Promise.all([
+        previous.processed >= want
+          ? previous.processed
+          : this.#query(key, RESULTS_KEYS.EVENT_PREFIX, true).then((r) => r.count),
+        !withNotified || previous.notified >= want
+          ? previous.notified
+          : this.#query(key, RESULTS_KEYS.NOTIFY_PREFIX, true).then((r) => r.count),
+      ]);
+      seen.set(key, { processed, notified });
+    };
+    return {
+      count: async () => {
+        await Promise.all([...expected.keys()].filter((key) => !complete(key)).map(countKey));
+        let processed = 0;
+        let notified = 0;
+        for (const counted of seen.values()) {
+          processed += counted.processed;
+          notified += counted.notified;
+        }
+        return { processed, notified };
+      },
+    };
+  }
+
   /** Events still parked (waiting for a predecessor) for these keys. */
   async countParked(keys: readonly string[]): Promise<number> {
     const counts = await Promise.all(

@@ -19,7 +19,11 @@ const TIMEOUT_MS = 120_000 + EVENTS * 170;
 async function publishAndWait(mode: PublishMode) {
   const { outputs, reader } = pipeline();
   const run = runId(`ingress-${mode}`);
-  const { inputs, customers } = orderInputs({ runId: run, events: EVENTS, keys: KEYS });
+  const { inputs, customers, expectedPerKey } = orderInputs({
+    runId: run,
+    events: EVENTS,
+    keys: KEYS,
+  });
   // Two publishers at once, each with half of the keys, each sending 4 batches at a time.
   const halves = [0, 1].map((half) =>
     inputs.filter(
@@ -39,10 +43,11 @@ async function publishAndWait(mode: PublishMode) {
   const sent = summaries.reduce((sum, s) => sum + s.sent, 0);
   expect(sent).toBe(EVENTS);
 
+  const progress = reader.progress(expectedPerKey);
   await waitFor(
     `${EVENTS} ${mode} events to be processed and notified`,
     async () => {
-      const { processed, notified } = await reader.count(customers);
+      const { processed, notified } = await progress.count();
       return {
         done: processed >= EVENTS && notified >= EVENTS ? true : undefined,
         progress: `processed ${processed}/${EVENTS}, notified ${notified}/${EVENTS}`,

@@ -7,7 +7,11 @@ import { embeddedPort } from '#localstack/settings.ts';
 describe('embedded LocalStack', () => {
   describe('resolveTarget', () => {
     it('uses the embedded LocalStack on loopback when no endpoint is given', () => {
-      expect(resolveTarget({})).toEqual({ kind: 'embedded', endpoint: 'http://127.0.0.1:4566', port: 4566 });
+      expect(resolveTarget({})).toEqual({
+        kind: 'embedded',
+        endpoint: 'http://127.0.0.1:4566',
+        port: 4566,
+      });
     });
 
     it('uses AWS_ENDPOINT_URL as an external endpoint and starts nothing', () => {
@@ -18,7 +22,9 @@ describe('embedded LocalStack', () => {
     });
 
     it('prefers LANES_ENDPOINT_URL over AWS_ENDPOINT_URL', () => {
-      expect(resolveTarget({ LANES_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL: 'http://b:2' })).toMatchObject({
+      expect(
+        resolveTarget({ LANES_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL: 'http://b:2' }),
+      ).toMatchObject({
         endpoint: 'http://a:1',
       });
     });
@@ -37,7 +43,9 @@ describe('embedded LocalStack', () => {
 
     it('rejects a port that is not a TCP port, naming the value', () => {
       process.env.LANES_LOCALSTACK_PORT = '70000';
-      expect(() => embeddedPort()).toThrow(/LANES_LOCALSTACK_PORT must be a TCP port .*given 70000/);
+      expect(() => embeddedPort()).toThrow(
+        /LANES_LOCALSTACK_PORT must be a TCP port .*given 70000/,
+      );
     });
   });
 
