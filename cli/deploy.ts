@@ -10,6 +10,7 @@ import {
 import { resolve } from 'node:path';
 import { awsEnvironment, type Target } from '#localstack/lifecycle.ts';
 import { PROJECT_ROOT, STATE_DIR } from '#localstack/settings.ts';
+import { LanesError } from '#shared/errors.ts';
 
 /** Where `cdk deploy --outputs-file` writes every stack's outputs. */
 export const OUTPUTS_FILE = resolve(STATE_DIR, 'outputs.json');
@@ -17,7 +18,7 @@ const DEPLOY_LOG = resolve(STATE_DIR, 'deploy.log');
 const CDK_BIN = resolve(PROJECT_ROOT, 'node_modules', '.bin', 'cdk');
 
 /** Raised when `cdk bootstrap` or `cdk deploy` fails; carries the tail of the CDK output. */
-export class DeployError extends Error {
+export class DeployError extends LanesError {
   override name = 'DeployError';
 }
 

@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createConnection } from 'node:net';
+import { LanesError } from '#shared/errors.ts';
 import { provisionLocalStack } from './provision.ts';
 import {
   embeddedPort,
@@ -19,7 +20,7 @@ import {
 } from './settings.ts';
 
 /** Raised when LocalStack cannot be started or reached; the message says why and what to do. */
-export class LocalStackError extends Error {
+export class LocalStackError extends LanesError {
   override name = 'LocalStackError';
 }
 

@@ -13,10 +13,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { LanesError } from '#shared/errors.ts';
 import { paths, STATE_DIR } from './settings.ts';
 
 /** Raised when a provisioning step cannot run; the message says how to fix it. */
-export class ProvisionError extends Error {
+export class ProvisionError extends LanesError {
   override name = 'ProvisionError';
 }
 

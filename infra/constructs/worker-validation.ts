@@ -1,10 +1,11 @@
 import type { IConstruct } from 'constructs';
+import { LanesError } from '#shared/errors.ts';
 
 /**
  * Base error of the lanes constructs: props that cannot deploy or would misbehave. The message
  * names the construct path, every broken rule, the value given and the fix.
  */
-export class LanesValidationError extends Error {
+export class LanesValidationError extends LanesError {
   readonly constructPath: string;
   readonly problems: readonly string[];
 

@@ -1,3 +1,5 @@
+import { LanesError } from '#shared/errors.ts';
+
 /**
  * Errors of the coordination library. Every error extends {@link CoordinationError}, sets `name`,
  * and carries the context a caller needs to react (the lease name, the current holder and token)
@@ -15,11 +17,8 @@ export interface HolderInfo {
 }
 
 /** Base class of every error thrown by `#shared/coordination`. */
-export class CoordinationError extends Error {
-  public constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CoordinationError';
-  }
+export class CoordinationError extends LanesError {
+  override name = 'CoordinationError';
 }
 
 /** An option was out of range; the message names the option, the value and the allowed range. */

@@ -1,9 +1,8 @@
+import { LanesError } from '#shared/errors.ts';
+
 /** Base class of errors raised by the lanes DLQ tooling. */
-export class DlqError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'DlqError';
-  }
+export class DlqError extends LanesError {
+  override name = 'DlqError';
 }
 
 /** A message move task ended in FAILED or did not finish in time. */

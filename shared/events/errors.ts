@@ -1,9 +1,8 @@
+import { LanesError } from '#shared/errors.ts';
+
 /** Base class of every error raised by the lanes event catalogue and its validation. */
-export class EventError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'EventError';
-  }
+export class EventError extends LanesError {
+  override name = 'EventError';
 }
 
 /** One field that failed validation, with its dotted path inside the event. */

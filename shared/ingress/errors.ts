@@ -1,9 +1,8 @@
+import { LanesError } from '#shared/errors.ts';
+
 /** Base class of errors raised by the lanes publisher. */
-export class PublishError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PublishError';
-  }
+export class PublishError extends LanesError {
+  override name = 'PublishError';
 }
 
 /** The serialized event is larger than the transport accepts. */

@@ -1,11 +1,9 @@
+import { LanesError } from '#shared/errors.ts';
 import type { FieldIssue } from '#shared/events/errors.ts';
 
 /** Base class of errors raised by the lanes worker runtime. */
-export class WorkerError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'WorkerError';
-  }
+export class WorkerError extends LanesError {
+  override name = 'WorkerError';
 }
 
 /**

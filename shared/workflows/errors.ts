@@ -1,3 +1,5 @@
+import { LanesError } from '#shared/errors.ts';
+
 /**
  * Errors of the workflows library. Every error extends {@link WorkflowError}, sets `name`, and
  * carries the context a caller needs (execution name, sizes, the failing field) without parsing
@@ -5,11 +7,8 @@
  */
 
 /** Base class of every error thrown by `#shared/workflows`. */
-export class WorkflowError extends Error {
-  public constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'WorkflowError';
-  }
+export class WorkflowError extends LanesError {
+  override name = 'WorkflowError';
 }
 
 /** One invalid field of a workflow input. */
