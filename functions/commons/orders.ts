@@ -255,34 +255,46 @@ export async function recordNotification(
   );
 }
 
-/** Puts a customer on hold: the orders worker rejects (dead-letters) their orders until released. */
-export async function placeHold(
+/** Sets (`reason`) or removes (`undefined`) the hold on a customer's state item. */
+async function updateHold(
   customerId: string,
-  reason: string,
+  reason: string | undefined,
   deps: Pick<OrdersDeps, 'client' | 'tableName'>,
 ): Promise<void> {
   await deps.client.send(
     new UpdateCommand({
       TableName: deps.tableName,
       Key: { [RESULTS_KEYS.PARTITION]: customerId, [RESULTS_KEYS.SORT]: RESULTS_KEYS.STATE_SK },
-      UpdateExpression: 'SET #hold = :reason',
+      UpdateExpression: reason === undefined ? 'REMOVE #hold' : 'SET #hold = :reason',
       ExpressionAttributeNames: { '#hold': 'hold' },
-      ExpressionAttributeValues: { ':reason': reason },
+      ...(reason === undefined ? {} : { ExpressionAttributeValues: { ':reason': reason } }),
     }),
   );
 }
 
-/** Releases a customer's hold; dead-lettered orders can then be redriven. */
-export async function releaseHold(
+/**
+ * Puts a customer on hold: the orders worker rejects (dead-letters) their orders until released.
+ *
+ * @example
+ * await placeHold('c42', 'card expired', { client, tableName });
+ */
+export function placeHold(
+  customerId: string,
+  reason: string,
+  deps: Pick<OrdersDeps, 'client' | 'tableName'>,
+): Promise<void> {
+  return updateHold(customerId, reason, deps);
+}
+
+/**
+ * Releases a customer's hold; dead-lettered orders can then be redriven.
+ *
+ * @example
+ * await releaseHold('c42', { client, tableName });
+ */
+export function releaseHold(
   customerId: string,
   deps: Pick<OrdersDeps, 'client' | 'tableName'>,
 ): Promise<void> {
-  await deps.client.send(
-    new UpdateCommand({
-      TableName: deps.tableName,
-      Key: { [RESULTS_KEYS.PARTITION]: customerId, [RESULTS_KEYS.SORT]: RESULTS_KEYS.STATE_SK },
-      UpdateExpression: 'REMOVE #hold',
-      ExpressionAttributeNames: { '#hold': 'hold' },
-    }),
-  );
+  return updateHold(customerId, undefined, deps);
 }

@@ -186,33 +186,39 @@ async function setStatus(
   }
 }
 
-async function release(state: FulfilmentInput, deps: FulfilmentDeps, context: StepContext) {
-  const startedAtMs = deps.nowMs();
-  const released = await setStatus(
-    deps,
-    state.order.orderId,
-    FULFILMENT_KEYS.RESERVATION_SK,
-    'RELEASED',
-  );
-  await recordStep(deps, state, context, startedAtMs, {
-    outcome: released ? 'released' : 'nothing to release',
-  });
-  return { released };
+/**
+ * A compensation step: marks the item a forward step wrote as undone (`status`) and records
+ * whether there was anything to undo; `result` names the flag it returns.
+ */
+function compensation<K extends string>(
+  itemSk: string,
+  status: string,
+  result: K,
+  outcomes: { readonly undone: string; readonly nothing: string },
+) {
+  return async (
+    state: FulfilmentInput,
+    deps: FulfilmentDeps,
+    context: StepContext,
+  ): Promise<Record<K, boolean>> => {
+    const startedAtMs = deps.nowMs();
+    const undone = await setStatus(deps, state.order.orderId, itemSk, status);
+    await recordStep(deps, state, context, startedAtMs, {
+      outcome: undone ? outcomes.undone : outcomes.nothing,
+    });
+    return { [result]: undone } as Record<K, boolean>;
+  };
 }
 
-async function refund(state: FulfilmentInput, deps: FulfilmentDeps, context: StepContext) {
-  const startedAtMs = deps.nowMs();
-  const refunded = await setStatus(
-    deps,
-    state.order.orderId,
-    FULFILMENT_KEYS.PAYMENT_SK,
-    'REFUNDED',
-  );
-  await recordStep(deps, state, context, startedAtMs, {
-    outcome: refunded ? 'refunded' : 'nothing to refund',
-  });
-  return { refunded };
-}
+const release = compensation(FULFILMENT_KEYS.RESERVATION_SK, 'RELEASED', 'released', {
+  undone: 'released',
+  nothing: 'nothing to release',
+});
+
+const refund = compensation(FULFILMENT_KEYS.PAYMENT_SK, 'REFUNDED', 'refunded', {
+  undone: 'refunded',
+  nothing: 'nothing to refund',
+});
 
 const IMPLEMENTATIONS = { reserve, charge, notify, release, refund } as const;
 
