@@ -4,21 +4,15 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IdempotencyPayloadMismatchError } from '#shared/coordination/errors.ts';
 import { powertoolsIdempotency } from '#shared/coordination/powertools-idempotency.ts';
 import { TransactionalIdempotency } from '#shared/coordination/transactional-idempotency.ts';
 import { countRequests } from './support/request-counter.ts';
-import { createCoordinationTable } from './support/table.ts';
+import { useCoordinationTable } from './support/table.ts';
 
 const client = new DynamoDBClient({});
-let tableName = '';
-let drop: () => Promise<void> = async () => {};
-
-beforeAll(async () => {
-  ({ tableName, drop } = await createCoordinationTable(client));
-});
-afterAll(async () => drop());
+const table = useCoordinationTable(client);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,7 +30,7 @@ function lambdaContext(): Context {
 
 async function effectCount(pk: string): Promise<number> {
   const out = await client.send(
-    new GetItemCommand({ TableName: tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
+    new GetItemCommand({ TableName: table.name, Key: { pk: { S: pk } }, ConsistentRead: true }),
   );
   return Number(out.Item?.count?.N ?? 0);
 }
@@ -48,7 +42,7 @@ describe('Idempotency on DynamoDB', () => {
       async (e: ReturnType<typeof event>, _context: Context) => {
         await client.send(
           new UpdateItemCommand({
-            TableName: tableName,
+            TableName: table.name,
             Key: { pk: { S: effectPk } },
             UpdateExpression: 'ADD #c :one',
             ExpressionAttributeNames: { '#c': 'count' },
@@ -58,7 +52,7 @@ describe('Idempotency on DynamoDB', () => {
         await sleep(50);
         return { credited: e.detail.amount };
       },
-      powertoolsIdempotency({ tableName, keyPrefix: 'deposits', client }),
+      powertoolsIdempotency({ tableName: table.name, keyPrefix: 'deposits', client }),
     );
     // A delivery rejected as in progress is redelivered later, as SQS/Lambda would.
     const deliver = async (): Promise<unknown> => {
@@ -83,7 +77,11 @@ describe('Idempotency on DynamoDB', () => {
 
   it('transactional path: 20 concurrent duplicate deliveries produce one effect', async () => {
     const effectPk = 'effect#transactional';
-    const idempotency = new TransactionalIdempotency({ tableName, keyPrefix: 'deposits', client });
+    const idempotency = new TransactionalIdempotency({
+      tableName: table.name,
+      keyPrefix: 'deposits',
+      client,
+    });
     const deliver = () => {
       const e = event('evt-2', 7);
       return idempotency.run({
@@ -93,7 +91,7 @@ describe('Idempotency on DynamoDB', () => {
         effect: [
           {
             Update: {
-              TableName: tableName,
+              TableName: table.name,
               Key: { pk: { S: effectPk } },
               UpdateExpression: 'ADD #c :one',
               ExpressionAttributeNames: { '#c': 'count' },
@@ -125,7 +123,7 @@ describe('Idempotency on DynamoDB', () => {
     const counted = new DynamoDBClient({});
     const requests = countRequests(counted);
     const idempotency = new TransactionalIdempotency({
-      tableName,
+      tableName: table.name,
       keyPrefix: 'count',
       client: counted,
     });
@@ -134,7 +132,7 @@ describe('Idempotency on DynamoDB', () => {
         key: 'evt-3',
         payload: { n: 1 },
         result: 'ok',
-        effect: [{ Put: { TableName: tableName, Item: { pk: { S: 'effect#counted' } } } }],
+        effect: [{ Put: { TableName: table.name, Item: { pk: { S: 'effect#counted' } } } }],
       });
 
     const first = await deliver();

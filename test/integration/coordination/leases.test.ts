@@ -1,19 +1,13 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoDBLeaseStore } from '#shared/coordination/dynamodb-lease-store.ts';
 import { LeaseHeldError } from '#shared/coordination/errors.ts';
 import { FencedWriter } from '#shared/coordination/fencing.ts';
 import { startHolder } from './support/child.ts';
-import { createCoordinationTable } from './support/table.ts';
+import { useCoordinationTable } from './support/table.ts';
 
 const client = new DynamoDBClient({});
-let tableName = '';
-let drop: () => Promise<void> = async () => {};
-
-beforeAll(async () => {
-  ({ tableName, drop } = await createCoordinationTable(client));
-});
-afterAll(async () => drop());
+const table = useCoordinationTable(client);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,7 +23,7 @@ describe('Leases on DynamoDB', () => {
     await Promise.all(
       Array.from({ length: 50 }, async (_, i) => {
         const store = new DynamoDBLeaseStore({
-          tableName,
+          tableName: table.name,
           client,
           owner: `c${i}`,
           defaultDurationMs: 30_000,
@@ -65,12 +59,16 @@ describe('Leases on DynamoDB', () => {
   it('replaces a holder that stops renewing after the lease duration and rejects its later fenced writes', async () => {
     const name = 'stalled';
     const durationMs = 2_000;
-    const holder = startHolder([tableName, 'lease', name, String(durationMs)]);
+    const holder = startHolder([table.name, 'lease', name, String(durationMs)]);
     try {
       const first = await holder.next();
       expect(first).toMatchObject({ write: 'written' });
       const startedMs = Date.now();
-      const contender = new DynamoDBLeaseStore({ tableName, client, owner: 'successor' });
+      const contender = new DynamoDBLeaseStore({
+        tableName: table.name,
+        client,
+        owner: 'successor',
+      });
       const writer = new FencedWriter({ client });
 
       await expect(contender.acquire(name, { durationMs })).rejects.toBeInstanceOf(LeaseHeldError);
@@ -82,7 +80,7 @@ describe('Leases on DynamoDB', () => {
       const takeoverMs = Date.now() - startedMs;
       await writer.update(
         {
-          TableName: tableName,
+          TableName: table.name,
           Key: { pk: { S: `fenced#${name}` } },
           UpdateExpression: 'SET #w = :w',
           ExpressionAttributeNames: { '#w': 'writer' },
@@ -94,7 +92,7 @@ describe('Leases on DynamoDB', () => {
       const late = await holder.next();
       const item = await client.send(
         new GetItemCommand({
-          TableName: tableName,
+          TableName: table.name,
           Key: { pk: { S: `fenced#${name}` } },
           ConsistentRead: true,
         }),

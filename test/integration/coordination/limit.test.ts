@@ -1,20 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DynamoDBLeaseStore } from '#shared/coordination/dynamodb-lease-store.ts';
 import { KeyBusyError, SemaphoreFullError } from '#shared/coordination/errors.ts';
 import { KeyConcurrency, KeyPolicies } from '#shared/coordination/key-policy.ts';
 import { Semaphore } from '#shared/coordination/semaphore.ts';
 import { startHolder } from './support/child.ts';
-import { createCoordinationTable } from './support/table.ts';
+import { useCoordinationTable } from './support/table.ts';
 
 const client = new DynamoDBClient({});
-let tableName = '';
-let drop: () => Promise<void> = async () => {};
-
-beforeAll(async () => {
-  ({ tableName, drop } = await createCoordinationTable(client));
-});
-afterAll(async () => drop());
+const table = useCoordinationTable(client);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,7 +23,7 @@ describe('Limit(k) on DynamoDB', () => {
       Array.from({ length: 30 }, async (_, i) => {
         // Each run is its own worker with its own store and owner id.
         const keys = new KeyConcurrency({
-          store: new DynamoDBLeaseStore({ tableName, client, owner: `worker-${i}` }),
+          store: new DynamoDBLeaseStore({ tableName: table.name, client, owner: `worker-${i}` }),
           job: 'limit-test',
           policy: KeyPolicies.limit(3),
           leaseDurationMs: 10_000,
@@ -69,10 +63,13 @@ describe('Limit(k) on DynamoDB', () => {
   it('reclaims the slot of a killed holder after its lease duration', async () => {
     const durationMs = 2_000;
     const name = 'reclaim';
-    const sem = new Semaphore(new DynamoDBLeaseStore({ tableName, client, owner: 'live' }), {
-      limit: 3,
-    });
-    const child = startHolder([tableName, 'slot', name, String(durationMs)]);
+    const sem = new Semaphore(
+      new DynamoDBLeaseStore({ tableName: table.name, client, owner: 'live' }),
+      {
+        limit: 3,
+      },
+    );
+    const child = startHolder([table.name, 'slot', name, String(durationMs)]);
     const started = await child.next();
     await child.kill();
     const live = [

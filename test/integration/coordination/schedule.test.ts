@@ -1,19 +1,13 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/coordination/clock.ts';
 import { DynamoDBLeaseStore } from '#shared/coordination/dynamodb-lease-store.ts';
 import { FencedWriter } from '#shared/coordination/fencing.ts';
 import { type ScheduleWindow, SingletonSchedule } from '#shared/coordination/schedule.ts';
-import { createCoordinationTable } from './support/table.ts';
+import { useCoordinationTable } from './support/table.ts';
 
 const client = new DynamoDBClient({});
-let tableName = '';
-let drop: () => Promise<void> = async () => {};
-
-beforeAll(async () => {
-  ({ tableName, drop } = await createCoordinationTable(client));
-});
-afterAll(async () => drop());
+const table = useCoordinationTable(client);
 
 const MINUTE = 60_000;
 const T0 = 29_000_000 * MINUTE;
@@ -27,7 +21,7 @@ describe('Singleton schedule on DynamoDB', () => {
       (owner) =>
         new SingletonSchedule({
           store: new DynamoDBLeaseStore({
-            tableName,
+            tableName: table.name,
             client,
             clock,
             owner,
@@ -44,7 +38,7 @@ describe('Singleton schedule on DynamoDB', () => {
       // The effect: a fenced counter per window, to check it on the table too.
       await writer.update(
         {
-          TableName: tableName,
+          TableName: table.name,
           Key: { pk: { S: `run#${w.windowStartMs}` } },
           UpdateExpression: 'ADD #n :one',
           ExpressionAttributeNames: { '#n': 'runs' },
@@ -67,7 +61,7 @@ describe('Singleton schedule on DynamoDB', () => {
       Array.from({ length: 15 }, async (_, k) => {
         const out = await client.send(
           new GetItemCommand({
-            TableName: tableName,
+            TableName: table.name,
             Key: { pk: { S: `run#${T0 + k * MINUTE}` } },
             ConsistentRead: true,
           }),
@@ -90,7 +84,7 @@ describe('Singleton schedule on DynamoDB', () => {
   it('runs partitions of a window in parallel, each once, under their own leases', async () => {
     const clock = new ManualClock(T0);
     const schedule = new SingletonSchedule({
-      store: new DynamoDBLeaseStore({ tableName, client, clock }),
+      store: new DynamoDBLeaseStore({ tableName: table.name, client, clock }),
       name: 'partitioned',
       intervalMs: MINUTE,
       partitions: 4,

@@ -5,6 +5,7 @@ import {
   DynamoDBClient,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
 import { CoordinationKeys } from '#shared/coordination/keys.ts';
 
 /**
@@ -29,6 +30,33 @@ export async function createCoordinationTable(
     client,
     drop: async () => {
       await client.send(new DeleteTableCommand({ TableName: tableName }));
+    },
+  };
+}
+
+/**
+ * Registers `beforeAll`/`afterAll` hooks that give the calling test file its own coordination
+ * table. Read `name` inside tests and hooks only: the table exists from `beforeAll` on.
+ *
+ * @example
+ * const table = useCoordinationTable(client);
+ * it('...', async () => { new DynamoDBLeaseStore({ tableName: table.name, client }); });
+ */
+export function useCoordinationTable(client: DynamoDBClient = new DynamoDBClient({})): {
+  readonly name: string;
+} {
+  let table: Awaited<ReturnType<typeof createCoordinationTable>> | undefined;
+  beforeAll(async () => {
+    table = await createCoordinationTable(client);
+  });
+  afterAll(async () => table?.drop());
+  return {
+    get name() {
+      if (!table)
+        throw new Error(
+          'useCoordinationTable: the table is created in beforeAll; read name inside a test',
+        );
+      return table.tableName;
     },
   };
 }
