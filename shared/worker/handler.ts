@@ -4,17 +4,22 @@ import {
   processPartialResponse,
   SqsFifoPartialProcessorAsync,
 } from '@aws-lambda-powertools/batch';
+import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { KeyBusyError } from '#shared/coordination/errors.ts';
+import type { KeyConcurrency } from '#shared/coordination/key-policy.ts';
+import type { powertoolsIdempotency } from '#shared/coordination/powertools-idempotency.ts';
 import type { EventCatalogue } from '#shared/events/catalogue.ts';
 import type { Envelope } from '#shared/events/envelope.ts';
 import { type DeadLetterSink, SqsDeadLetterSink } from './dead-letter.ts';
 import { type Delivery, decodeRecord } from './decode.ts';
 import { NonRetryableError } from './errors.ts';
+import { type RetryDelay, SqsRetryDelay } from './retry-delay.ts';
 
 /** Environment variables the Worker construct sets for the runtime. */
 export const WORKER_ENV = {
@@ -28,6 +33,10 @@ export const WORKER_METRICS = {
   FAILED: 'EventsFailed',
   DEAD_LETTERED: 'EventsDeadLettered',
   END_TO_END_LATENCY: 'EndToEndLatency',
+  /** The event's key was busy under a `skip` policy: acknowledged without running. */
+  SKIPPED_KEY_BUSY: 'EventsSkippedKeyBusy',
+  /** The event's key was busy under a `queue`/`limit` policy: postponed and retried. */
+  POSTPONED_KEY_BUSY: 'EventsPostponedKeyBusy',
 } as const;
 
 /** What a record handler gets besides the event. */
@@ -63,6 +72,29 @@ export interface WorkerOptions {
   readonly maxReceiveCount?: number;
   /** @default - () => Date.now() */
   readonly now?: () => number;
+  /**
+   * Per-key concurrency policy (lanes' own: Powertools has none), applied to each event's
+   * `partitionKey` across all workers. With `KeyPolicies.skip()` an event whose key is busy is
+   * acknowledged without running. With `queue()` or `limit(n)` it is postponed by the suggested
+   * delay (ChangeMessageVisibility) and retried; the worker never dead-letters it for that. On a
+   * standard queue, before its next receive would reach `maxReceiveCount` the worker sends a
+   * delayed copy and acknowledges the original, so the queue's redrive policy never moves it.
+   * On a FIFO queue it is only postponed (a copy would go behind its group), so size
+   * maxReceiveCount for the contention you expect; a FIFO queue grouped by the same key needs
+   * no per-key policy anyway: a group is already processed one batch at a time.
+   * @default - no per-key policy
+   */
+  readonly keyConcurrency?: KeyConcurrency;
+  /**
+   * Exactly-once effects under at-least-once delivery: Powertools idempotency keyed by the event
+   * id. An event delivered or published again after its first run completed is acknowledged
+   * without running; one still running elsewhere is retried later.
+   * @example powertoolsIdempotency({ tableName, keyPrefix: 'orders', payloadPath: 'data' })
+   * @default - none: `processEvent` must be idempotent itself
+   */
+  readonly idempotency?: ReturnType<typeof powertoolsIdempotency>;
+  /** How a busy key's event is postponed. @default - SqsRetryDelay */
+  readonly retryDelay?: RetryDelay;
 }
 
 function defaultDeadLetter(): DeadLetterSink | undefined {
@@ -96,7 +128,24 @@ export function createRecordHandler(
   const deadLetter = options.deadLetter ?? defaultDeadLetter();
   const maxReceiveCount = options.maxReceiveCount ?? defaultMaxReceiveCount();
   const now = options.now ?? (() => Date.now());
-  const { logger, metrics } = options;
+  const { logger, metrics, keyConcurrency } = options;
+  const retryDelay = options.retryDelay ?? new SqsRetryDelay();
+  const processOnce = options.idempotency
+    ? makeIdempotent(options.processEvent, options.idempotency)
+    : options.processEvent;
+  /** Runs the event under its key's policy; false when the policy skipped it. */
+  const runGuarded = async (event: Envelope, context: RecordContext): Promise<boolean> => {
+    if (!keyConcurrency) {
+      await processOnce(event, context);
+      return true;
+    }
+    const outcome = await keyConcurrency.run(
+      event.partitionKey,
+      () => processOnce(event, context),
+      context.receiveCount,
+    );
+    return outcome.status === 'completed';
+  };
 
   const giveUp = async (record: SQSRecord, error: Error): Promise<void> => {
     if (!deadLetter) throw error;
@@ -125,7 +174,7 @@ export function createRecordHandler(
     };
     logger.appendKeys(keys);
     try {
-      await options.processEvent(envelope, {
+      const ran = await runGuarded(envelope, {
         record,
         delivery,
         receiveCount,
@@ -133,11 +182,33 @@ export function createRecordHandler(
         logger,
         lambdaContext: options.context?.(),
       });
+      if (!ran) {
+        metrics.addMetric(WORKER_METRICS.SKIPPED_KEY_BUSY, MetricUnit.Count, 1);
+        logger.info('Event skipped: its key is busy and the policy is skip');
+        return;
+      }
       metrics.addMetric(WORKER_METRICS.PROCESSED, MetricUnit.Count, 1);
       const latencyMs = now() - Date.parse(envelope.time);
       metrics.addMetric(WORKER_METRICS.END_TO_END_LATENCY, MetricUnit.Milliseconds, latencyMs);
       logger.debug('Event processed', { latencyMs });
     } catch (error) {
+      if (error instanceof KeyBusyError) {
+        // Not a failure of the event: wait for the key, and keep it out of the DLQ.
+        metrics.addMetric(WORKER_METRICS.POSTPONED_KEY_BUSY, MetricUnit.Count, 1);
+        const seconds = error.retryAfterSeconds;
+        const fifo = record.eventSourceARN.endsWith('.fifo');
+        const nextReceiveIsLast =
+          maxReceiveCount !== undefined && receiveCount + 1 >= maxReceiveCount;
+        if (nextReceiveIsLast && !fifo) {
+          // A copy starts again at receive count 1; the original is acknowledged.
+          await retryDelay.requeue(record, seconds);
+          logger.info('Event requeued: its key is busy', { retryAfterSeconds: seconds });
+          return;
+        }
+        await retryDelay.postpone(record, seconds);
+        logger.info('Event postponed: its key is busy', { retryAfterSeconds: seconds });
+        throw error;
+      }
       metrics.addMetric(WORKER_METRICS.FAILED, MetricUnit.Count, 1);
       const finalAttempt = maxReceiveCount !== undefined && receiveCount >= maxReceiveCount;
       if (error instanceof NonRetryableError || finalAttempt) {
@@ -188,6 +259,8 @@ export function createWorkerHandler(options: WorkerOptions) {
 
   const handle = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     lambdaContext = context;
+    // In-progress idempotency records expire with this invocation's remaining time.
+    options.idempotency?.config.registerLambdaContext(context);
     const fifo = event.Records[0]?.eventSourceARN.endsWith('.fifo') ?? false;
     return fifo
       ? processPartialResponse(event, recordHandler, fifoProcessor, {

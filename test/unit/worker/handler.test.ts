@@ -2,6 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { KeyBusyError } from '#shared/coordination/errors.ts';
+import type { KeyConcurrency } from '#shared/coordination/key-policy.ts';
 import type { Envelope } from '#shared/events/envelope.ts';
 import { ordersCatalogue } from '#shared/events/orders.ts';
 import type { DeadLetterSink } from '#shared/worker/dead-letter.ts';
@@ -218,5 +220,77 @@ describe('SqsDeadLetterSink', () => {
         'lanes.functionName': { DataType: 'String', StringValue: 'orders' },
       },
     });
+  });
+});
+
+describe('busy keys', () => {
+  /** A worker whose key `a` is held by another worker while key `b` is free. */
+  function busyWorker(maxReceiveCount: number) {
+    const deadLetter = new MemoryDeadLetters();
+    const delays: { action: 'postpone' | 'requeue'; messageId: string; seconds: number }[] = [];
+    const processed: string[] = [];
+    const keyConcurrency = {
+      run: async (key: string, work: () => Promise<unknown>) => {
+        if (key === 'a') throw new KeyBusyError('a', 4);
+        return { status: 'completed', result: await work(), token: 1 };
+      },
+    } as unknown as KeyConcurrency;
+    const handler = createWorkerHandler({
+      catalogue: ordersCatalogue,
+      processEvent: async (event) => {
+        processed.push(event.id);
+      },
+      deadLetter,
+      maxReceiveCount,
+      keyConcurrency,
+      retryDelay: {
+        postpone: async (r, seconds) => {
+          delays.push({ action: 'postpone', messageId: r.messageId, seconds });
+        },
+        requeue: async (r, seconds) => {
+          delays.push({ action: 'requeue', messageId: r.messageId, seconds });
+        },
+      },
+      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+      metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
+    });
+    return { handler, deadLetter, delays, processed };
+  }
+
+  it('postpones the event by the suggested delay and fails only its record', async () => {
+    const { handler, deadLetter, delays, processed } = busyWorker(5);
+    const busy = record(envelope('a', 1), undefined, 1);
+    const free = record(envelope('b', 1), undefined, 1);
+
+    const response = await handler({ Records: [busy, free] }, context);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: busy.messageId }]);
+    expect(delays).toEqual([{ action: 'postpone', messageId: busy.messageId, seconds: 4 }]);
+    expect(deadLetter.letters).toEqual([]);
+    expect(processed).toEqual(['e-b-1']);
+  });
+
+  it('on a standard queue, requeues a copy and acknowledges the original before its next receive would reach maxReceiveCount', async () => {
+    const { handler, deadLetter, delays } = busyWorker(5);
+    const busy = record(envelope('a', 1), undefined, 4);
+    const free = record(envelope('b', 1), undefined, 1);
+
+    const response = await handler({ Records: [busy, free] }, context);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(delays).toEqual([{ action: 'requeue', messageId: busy.messageId, seconds: 4 }]);
+    expect(deadLetter.letters).toEqual([]);
+  });
+
+  it('on a FIFO queue, only postpones (a copy would break the group order), even on the last receive', async () => {
+    const { handler, deadLetter, delays } = busyWorker(5);
+    const busy = record(envelope('a', 1), 'a', 5);
+    const free = record(envelope('b', 1), 'b', 1);
+
+    const response = await handler({ Records: [busy, free] }, context);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: busy.messageId }]);
+    expect(delays).toEqual([{ action: 'postpone', messageId: busy.messageId, seconds: 4 }]);
+    expect(deadLetter.letters).toEqual([]);
   });
 });

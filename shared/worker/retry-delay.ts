@@ -1,0 +1,97 @@
+import {
+  ChangeMessageVisibilityCommand,
+  GetQueueUrlCommand,
+  type MessageAttributeValue,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+
+/** Postpones a record's next delivery; used when its key is busy, so it is retried later. */
+export interface RetryDelay {
+  /** Leaves the message on its queue and makes it visible again in `seconds`. */
+  postpone(record: SQSRecord, seconds: number): Promise<void>;
+  /**
+   * Sends a copy of the message, delivered in `seconds`, so that the caller can acknowledge the
+   * original before its receive count reaches the queue's maxReceiveCount. Standard queues only.
+   */
+  requeue(record: SQSRecord, seconds: number): Promise<void>;
+}
+
+/** Lambda's record attributes (camelCase) back to the SDK's shape; binary lists are dropped. */
+function sdkAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
+  const attributes: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
+    attributes[name] = {
+      DataType: value.dataType,
+      ...(value.stringValue !== undefined ? { StringValue: value.stringValue } : {}),
+      ...(value.binaryValue !== undefined
+        ? { BinaryValue: Buffer.from(value.binaryValue, 'base64') }
+        : {}),
+    };
+  }
+  return attributes;
+}
+
+/**
+ * Postpones a record by setting its message's visibility timeout (ChangeMessageVisibility), so the
+ * queue redelivers it after `seconds` instead of after the queue's full visibility timeout. The
+ * queue URL is looked up once per source queue from the record's `eventSourceARN`.
+ *
+ * @example
+ * await new SqsRetryDelay().postpone(record, 8);
+ */
+export class SqsRetryDelay implements RetryDelay {
+  readonly #client: SQSClient;
+  readonly #queueUrls = new Map<string, Promise<string>>();
+
+  constructor(options: { client?: SQSClient } = {}) {
+    this.#client = options.client ?? new SQSClient({});
+  }
+
+  async postpone(record: SQSRecord, seconds: number): Promise<void> {
+    await this.#client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: await this.#queueUrl(record.eventSourceARN),
+        ReceiptHandle: record.receiptHandle,
+        // SQS allows 0..43,200 seconds (12 hours).
+        VisibilityTimeout: Math.min(43_200, Math.max(0, Math.round(seconds))),
+      }),
+    );
+  }
+
+  async requeue(record: SQSRecord, seconds: number): Promise<void> {
+    if (record.eventSourceARN.endsWith('.fifo')) {
+      throw new Error(
+        `Cannot requeue ${record.messageId}: a copy on the FIFO queue ${record.eventSourceARN} would go behind the rest of its message group.`,
+      );
+    }
+    const attributes = sdkAttributes(record);
+    await this.#client.send(
+      new SendMessageCommand({
+        QueueUrl: await this.#queueUrl(record.eventSourceARN),
+        MessageBody: record.body,
+        // SendMessage allows 0..900 seconds.
+        DelaySeconds: Math.min(900, Math.max(0, Math.round(seconds))),
+        ...(Object.keys(attributes).length > 0 ? { MessageAttributes: attributes } : {}),
+      }),
+    );
+  }
+
+  #queueUrl(queueArn: string): Promise<string> {
+    let url = this.#queueUrls.get(queueArn);
+    if (!url) {
+      // arn:aws:sqs:<region>:<account>:<name>
+      const [, , , , account, name] = queueArn.split(':');
+      url = this.#client
+        .send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }))
+        .then((out) => {
+          if (!out.QueueUrl) throw new Error(`No URL for queue ${queueArn}`);
+          return out.QueueUrl;
+        });
+      url.catch(() => this.#queueUrls.delete(queueArn));
+      this.#queueUrls.set(queueArn, url);
+    }
+    return url;
+  }
+}
