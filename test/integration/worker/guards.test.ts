@@ -111,18 +111,19 @@ async function receive(max = 10, waitSeconds = 1): Promise<SQSEvent> {
  * failed are deleted from the queue afterwards.
  */
 function worker(
-  options: Pick<
-    WorkerOptions,
-    'processEvent' | 'keyConcurrency' | 'idempotency' | 'maxReceiveCount'
-  >,
+  options: Pick<WorkerOptions, 'keyConcurrency' | 'idempotency' | 'maxReceiveCount'>,
 ) {
+  const runs: string[] = [];
   const handler = createWorkerHandler({
     catalogue: ordersCatalogue,
     logger: new Logger({ serviceName: 'guards-test', logLevel: 'SILENT' }),
     metrics: new Metrics({ namespace: 'test', serviceName: 'guards-test' }),
+    processEvent: async (event) => {
+      runs.push(event.id);
+    },
     ...options,
   });
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const handle = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     let result: SQSBatchResponse;
     try {
       result = await handler(event, lambdaContext);
@@ -139,6 +140,25 @@ function worker(
     }
     return result;
   };
+  /** Ids of the events `processEvent` ran, in order. */
+  return { handle, runs };
+}
+
+/** This worker's policy for `job` (owner w1). */
+const keyPolicy = (job: string, policy: KeyPolicy, retryBaseSeconds?: number) =>
+  new KeyConcurrency({
+    store: new DynamoDBLeaseStore({ tableName: table.name, client: dynamodb, owner: 'w1' }),
+    job,
+    policy,
+    ...(retryBaseSeconds ? { retryBaseSeconds } : {}),
+  });
+
+/** Receives until one message arrives or `ms` pass. */
+async function receiveWithin(ms: number): Promise<SQSEvent> {
+  const started = Date.now();
+  let batch: SQSEvent = { Records: [] };
+  while (batch.Records.length === 0 && Date.now() - started < ms) batch = await receive(1, 1);
+  return batch;
 }
 
 /** Another worker running `key` under `policy` until `release()`; resolves once it holds the key. */
@@ -166,11 +186,7 @@ async function holdKey(job: string, policy: KeyPolicy, key: string) {
 
 describe('worker guards on LocalStack', () => {
   it('idempotency: an event delivered twice (republished with the same id) runs once, and both deliveries are acknowledged', async () => {
-    const runs: string[] = [];
-    const handle = worker({
-      processEvent: async (event) => {
-        runs.push(event.id);
-      },
+    const { handle, runs } = worker({
       idempotency: powertoolsIdempotency({
         tableName: table.name,
         keyPrefix: 'guards',
@@ -193,20 +209,8 @@ describe('worker guards on LocalStack', () => {
   });
 
   it('limit(1): an event whose key is held elsewhere is postponed by the suggested delay, not run and not dead-lettered, and runs once the key is free', async () => {
-    const store = new DynamoDBLeaseStore({ tableName: table.name, client: dynamodb, owner: 'w1' });
-    const policy = new KeyConcurrency({
-      store,
-      job: 'guards',
-      policy: KeyPolicies.limit(1),
-      retryBaseSeconds: 1,
-      leaseDurationMs: 10_000,
-    });
-    const runs: string[] = [];
-    const handle = worker({
-      processEvent: async (event) => {
-        runs.push(event.id);
-      },
-      keyConcurrency: policy,
+    const { handle, runs } = worker({
+      keyConcurrency: keyPolicy('guards', KeyPolicies.limit(1), 1),
     });
     const event = orderEvent('c-busy');
     await send(event);
@@ -224,10 +228,7 @@ describe('worker guards on LocalStack', () => {
 
     other.release();
     await other.done;
-    let redelivered: SQSEvent = { Records: [] };
-    while (redelivered.Records.length === 0 && Date.now() - postponedAt < 20_000) {
-      redelivered = await receive(1, 1);
-    }
+    const redelivered = await receiveWithin(20_000);
     expect(Date.now() - postponedAt).toBeLessThan(20_000);
     expect(redelivered.Records[0]?.attributes.ApproximateReceiveCount).toBe('2');
     const freeResult = await handle(redelivered);
@@ -236,17 +237,8 @@ describe('worker guards on LocalStack', () => {
   });
 
   it('limit(1) near maxReceiveCount: the worker sends a delayed copy and acknowledges the original, so a busy key never sends it to the DLQ', async () => {
-    const runs: string[] = [];
-    const handle = worker({
-      processEvent: async (event) => {
-        runs.push(event.id);
-      },
-      keyConcurrency: new KeyConcurrency({
-        store: new DynamoDBLeaseStore({ tableName: table.name, client: dynamodb, owner: 'w1' }),
-        job: 'guards-requeue',
-        policy: KeyPolicies.limit(1),
-        retryBaseSeconds: 1,
-      }),
+    const { handle, runs } = worker({
+      keyConcurrency: keyPolicy('guards-requeue', KeyPolicies.limit(1), 1),
       // The queue would dead-letter on the 2nd receive: the first busy receive must requeue.
       maxReceiveCount: 2,
     });
@@ -261,11 +253,7 @@ describe('worker guards on LocalStack', () => {
 
     expect(busyResult.batchItemFailures).toEqual([]); // the original is acknowledged (deleted)
     expect(runs).toEqual([]);
-    const requeuedAt = Date.now();
-    let copy: SQSEvent = { Records: [] };
-    while (copy.Records.length === 0 && Date.now() - requeuedAt < 20_000) {
-      copy = await receive(1, 1);
-    }
+    const copy = await receiveWithin(20_000);
     expect(copy.Records).toHaveLength(1);
     expect(copy.Records[0]?.messageId).not.toBe(batch.Records[0]?.messageId);
     expect(copy.Records[0]?.attributes.ApproximateReceiveCount).toBe('1');
@@ -275,16 +263,8 @@ describe('worker guards on LocalStack', () => {
   });
 
   it('skip: an event whose key is busy is acknowledged without running', async () => {
-    const runs: string[] = [];
-    const handle = worker({
-      processEvent: async (event) => {
-        runs.push(event.id);
-      },
-      keyConcurrency: new KeyConcurrency({
-        store: new DynamoDBLeaseStore({ tableName: table.name, client: dynamodb, owner: 'w1' }),
-        job: 'guards-skip',
-        policy: KeyPolicies.skip(),
-      }),
+    const { handle, runs } = worker({
+      keyConcurrency: keyPolicy('guards-skip', KeyPolicies.skip()),
     });
     await send(orderEvent('c-skip'));
 
