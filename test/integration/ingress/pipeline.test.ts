@@ -13,7 +13,7 @@ import { pipeline, runId, sequencesInProcessingOrder, waitFor } from './support.
  */
 const EVENTS = Number(process.env.LANES_INGRESS_EVENTS ?? 2_000);
 const KEYS = Number(process.env.LANES_INGRESS_KEYS ?? 50);
-/** LocalStack polls one FIFO batch (<= 10 messages) per second per mapping: allow ~6 events/s. */
+/** LocalStack runs one FIFO batch at a time per mapping (8-11 events/s on 2 cores): allow ~6. */
 const TIMEOUT_MS = 120_000 + EVENTS * 170;
 
 async function publishAndWait(mode: PublishMode) {
