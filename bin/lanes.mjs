@@ -7,12 +7,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const result = spawnSync(
   process.execPath,
-  [
-    '--import',
-    'tsx',
-    resolve(root, 'cli', 'lanes.ts'),
-    ...process.argv.slice(2),
-  ],
+  ['--import', 'tsx', resolve(root, 'cli', 'lanes.ts'), ...process.argv.slice(2)],
   {
     stdio: 'inherit',
     // The SDK warns that Node 20 support ends in 2027 (Lambda declares Node 22); its own switch.
