@@ -300,6 +300,9 @@ export class Worker extends Construct {
       reportBatchItemFailures: true,
     });
     this.function.addEventSource(source);
+    // The runtime's per-key policy requeues a busy key's event as a delayed copy on a standard
+    // queue before the redrive policy would dead-letter it (FIFO queues are only postponed).
+    if (!queue.fifo) queue.grantSendMessages(this.function);
     this.#totalMaxConcurrency += options.maxConcurrency ?? 0;
     return source;
   }

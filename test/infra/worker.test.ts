@@ -68,6 +68,22 @@ describe('Worker', () => {
       });
     });
 
+    it('does not let the function send to its own FIFO queue (a busy key is only postponed there)', () => {
+      const sendToSource = template.findResources('AWS::IAM::Policy', {
+        Properties: {
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Action: Match.arrayWith(['sqs:SendMessage']),
+                Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('WorkerQueue'), 'Arn'] },
+              }),
+            ]),
+          },
+        },
+      });
+      expect(Object.keys(sendToSource)).toHaveLength(0);
+    });
+
     it('creates the four alarms', () => {
       template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -106,6 +122,17 @@ describe('Worker', () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         BatchSize: 50,
         MaximumBatchingWindowInSeconds: 2,
+      });
+      // A busy key's event may be requeued to it as a delayed copy.
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: Match.arrayWith(['sqs:SendMessage']),
+              Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('WorkerQueue'), 'Arn'] },
+            }),
+          ]),
+        },
       });
     });
 
