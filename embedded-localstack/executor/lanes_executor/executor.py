@@ -125,9 +125,10 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         env["LAMBDA_TASK_ROOT"] = str(self._code_dir())
         env["LAMBDA_RUNTIME_DIR"] = str(BOOTSTRAP.parent)
         env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{runtime}"
-        env.setdefault(
-            "NODE_OPTIONS", "--enable-source-maps --disable-warning=NodeVersionSupportWarning"
-        )
+        env.setdefault("NODE_OPTIONS", "--enable-source-maps")
+        # The declared runtime is newer than the local Node: the SDK's warning that Node 20
+        # support ends would not appear on Lambda. This is the SDK's own switch for it.
+        env.setdefault("AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "true")
         return env
 
     def _spawn(self) -> None:
