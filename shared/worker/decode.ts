@@ -5,6 +5,11 @@ import { type Envelope, EnvelopeSchema } from '#shared/events/envelope.ts';
 import { EventError, InvalidEventError } from '#shared/events/errors.ts';
 import { InvalidRecordError } from './errors.ts';
 
+/** Whether the record came from a FIFO queue (its ARN, like its URL, ends in `.fifo`). */
+export function fromFifoQueue(record: Pick<SQSRecord, 'eventSourceARN'>): boolean {
+  return record.eventSourceARN.endsWith('.fifo');
+}
+
 /** How the envelope reached the queue. */
 export const DELIVERY = { DIRECT: 'direct', EVENTBRIDGE: 'eventbridge' } as const;
 export type Delivery = (typeof DELIVERY)[keyof typeof DELIVERY];

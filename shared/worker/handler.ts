@@ -12,12 +12,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { KeyBusyError } from '#shared/coordination/errors.ts';
-import type { KeyConcurrency } from '#shared/coordination/key-policy.ts';
+import { type KeyConcurrency, planQueueRetry } from '#shared/coordination/key-policy.ts';
 import type { powertoolsIdempotency } from '#shared/coordination/powertools-idempotency.ts';
 import type { EventCatalogue } from '#shared/events/catalogue.ts';
 import type { Envelope } from '#shared/events/envelope.ts';
 import { type DeadLetterSink, SqsDeadLetterSink } from './dead-letter.ts';
-import { type Delivery, decodeRecord } from './decode.ts';
+import { type Delivery, decodeRecord, fromFifoQueue } from './decode.ts';
 import { NonRetryableError } from './errors.ts';
 import { type RetryDelay, SqsRetryDelay } from './retry-delay.ts';
 
@@ -129,7 +129,12 @@ export function createRecordHandler(
   const maxReceiveCount = options.maxReceiveCount ?? defaultMaxReceiveCount();
   const now = options.now ?? (() => Date.now());
   const { logger, metrics, keyConcurrency } = options;
-  const retryDelay = options.retryDelay ?? new SqsRetryDelay();
+  // Created on the first busy key, so workers that never see one build no SQS client at start.
+  let retryDelay = options.retryDelay;
+  const delays = () => {
+    retryDelay ??= new SqsRetryDelay();
+    return retryDelay;
+  };
   const processOnce = options.idempotency
     ? makeIdempotent(options.processEvent, options.idempotency)
     : options.processEvent;
@@ -196,16 +201,14 @@ export function createRecordHandler(
         // Not a failure of the event: wait for the key, and keep it out of the DLQ.
         metrics.addMetric(WORKER_METRICS.POSTPONED_KEY_BUSY, MetricUnit.Count, 1);
         const seconds = error.retryAfterSeconds;
-        const fifo = record.eventSourceARN.endsWith('.fifo');
-        const nextReceiveIsLast =
-          maxReceiveCount !== undefined && receiveCount + 1 >= maxReceiveCount;
-        if (nextReceiveIsLast && !fifo) {
+        const { action } = planQueueRetry({ attempt: receiveCount, maxReceiveCount });
+        if (action === 'requeue' && !fromFifoQueue(record)) {
           // A copy starts again at receive count 1; the original is acknowledged.
-          await retryDelay.requeue(record, seconds);
+          await delays().requeue(record, seconds);
           logger.info('Event requeued: its key is busy', { retryAfterSeconds: seconds });
           return;
         }
-        await retryDelay.postpone(record, seconds);
+        await delays().postpone(record, seconds);
         logger.info('Event postponed: its key is busy', { retryAfterSeconds: seconds });
         throw error;
       }
@@ -261,7 +264,8 @@ export function createWorkerHandler(options: WorkerOptions) {
     lambdaContext = context;
     // In-progress idempotency records expire with this invocation's remaining time.
     options.idempotency?.config.registerLambdaContext(context);
-    const fifo = event.Records[0]?.eventSourceARN.endsWith('.fifo') ?? false;
+    const first = event.Records[0];
+    const fifo = first !== undefined && fromFifoQueue(first);
     return fifo
       ? processPartialResponse(event, recordHandler, fifoProcessor, {
           context,

@@ -6,6 +6,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { fromFifoQueue } from './decode.ts';
 
 /** Postpones a record's next delivery; used when its key is busy, so it is retried later. */
 export interface RetryDelay {
@@ -61,7 +62,7 @@ export class SqsRetryDelay implements RetryDelay {
   }
 
   async requeue(record: SQSRecord, seconds: number): Promise<void> {
-    if (record.eventSourceARN.endsWith('.fifo')) {
+    if (fromFifoQueue(record)) {
       throw new Error(
         `Cannot requeue ${record.messageId}: a copy on the FIFO queue ${record.eventSourceARN} would go behind the rest of its message group.`,
       );
