@@ -11,6 +11,7 @@ import {
   MAX_REASON_CHARS,
 } from '#shared/dlq/attributes.ts';
 import { DeadLetterError } from './errors.ts';
+import { sendableAttributes } from './message-attributes.ts';
 
 /** Where a worker puts records it gives up on. */
 export interface DeadLetterSink {
@@ -74,9 +75,9 @@ export class SqsDeadLetterSink implements DeadLetterSink {
     // Keep the producer's own string attributes while SQS's 10-attribute limit allows.
     const attributes: Record<string, MessageAttributeValue> = {};
     const room = MAX_MESSAGE_ATTRIBUTES - Object.keys(reason).length;
-    for (const [name, value] of Object.entries(record.messageAttributes ?? {}).slice(0, room)) {
-      if (name.startsWith('lanes.') || value.stringValue === undefined) continue;
-      attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
+    for (const [name, value] of Object.entries(sendableAttributes(record)).slice(0, room)) {
+      if (name.startsWith('lanes.') || value.StringValue === undefined) continue;
+      attributes[name] = value;
     }
     const groupId = record.attributes.MessageGroupId;
     return {

@@ -1,12 +1,12 @@
 import {
   ChangeMessageVisibilityCommand,
   GetQueueUrlCommand,
-  type MessageAttributeValue,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { fromFifoQueue } from './decode.ts';
+import { sendableAttributes } from './message-attributes.ts';
 
 /** Postpones a record's next delivery; used when its key is busy, so it is retried later. */
 export interface RetryDelay {
@@ -17,21 +17,6 @@ export interface RetryDelay {
    * original before its receive count reaches the queue's maxReceiveCount. Standard queues only.
    */
   requeue(record: SQSRecord, seconds: number): Promise<void>;
-}
-
-/** Lambda's record attributes (camelCase) back to the SDK's shape; binary lists are dropped. */
-function sdkAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
-  const attributes: Record<string, MessageAttributeValue> = {};
-  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
-    attributes[name] = {
-      DataType: value.dataType,
-      ...(value.stringValue !== undefined ? { StringValue: value.stringValue } : {}),
-      ...(value.binaryValue !== undefined
-        ? { BinaryValue: Buffer.from(value.binaryValue, 'base64') }
-        : {}),
-    };
-  }
-  return attributes;
 }
 
 /**
@@ -67,7 +52,7 @@ export class SqsRetryDelay implements RetryDelay {
         `Cannot requeue ${record.messageId}: a copy on the FIFO queue ${record.eventSourceARN} would go behind the rest of its message group.`,
       );
     }
-    const attributes = sdkAttributes(record);
+    const attributes = sendableAttributes(record);
     await this.#client.send(
       new SendMessageCommand({
         QueueUrl: await this.#queueUrl(record.eventSourceARN),
