@@ -1,14 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+// The SDK warns once per process that Node 20 support ends in 2027 (Lambda declares Node 22);
+// this is its documented switch, and the test workers and their children inherit it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 /**
  * Two projects: `unit` (logic and CDK templates, no AWS) and `integration` (real stacks on
  * LocalStack). The integration project's global setup starts the embedded LocalStack when no
  * endpoint is given and deploys the reference stacks once for every integration test file.
  */
-// The SDK warns once per process that Node 20 support ends in 2027 (Lambda declares Node 22);
-// this is its documented switch, and the test workers and their children inherit it.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 export default defineConfig({
   test: {
     // The JSON report is what .ci/run counts; the default reporter is for people.

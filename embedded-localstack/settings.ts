@@ -44,6 +44,12 @@ export function embeddedPort(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /**
+ * Pause of the SQS event source mapping after every non-empty poll (LocalStack's default 1 s
+ * capped a FIFO queue at one batch of 10 per second; AWS polls continuously).
+ */
+export const EVENT_SOURCE_POLL_INTERVAL_SECONDS = 0.05;
+
+/**
  * Environment of the LocalStack process: host mode, loopback only, all files under `.lanes/`,
  * no DNS server, no downloads, and our Lambda executor instead of Docker.
  */
@@ -68,9 +74,7 @@ export function localStackEnvironment(port: number): Record<string, string> {
     // Keep idle execution environments for 2 minutes (LocalStack's default is 10).
     LAMBDA_KEEPALIVE_MS: '120000',
     LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT: '30',
-    // The SQS event source mapping sleeps this long after every non-empty poll (default 1 s),
-    // which capped a FIFO queue at one batch of 10 per second. AWS polls continuously.
-    LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC: '0.05',
+    LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC: String(EVENT_SOURCE_POLL_INTERVAL_SECONDS),
     // An idle mapping backs off up to this long (default 10 s) before it sees a new message.
     LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC: '1',
     LS_LOG: process.env.LANES_LOCALSTACK_LOG_LEVEL ?? 'info',

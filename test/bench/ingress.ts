@@ -28,7 +28,7 @@ import { orderInputs } from '#cli/demo.ts';
 import { deployAll } from '#cli/deploy.ts';
 import { ResultsReader } from '#functions/commons/results-reader.ts';
 import { awsEnvironment, ensureLocalStack } from '#localstack/lifecycle.ts';
-import { localStackEnvironment } from '#localstack/settings.ts';
+import { EVENT_SOURCE_POLL_INTERVAL_SECONDS } from '#localstack/settings.ts';
 import { ordersCatalogue } from '#shared/events/orders.ts';
 import { Publisher } from '#shared/ingress/publisher.ts';
 import { type PublishMode, routerFromOutputs } from '#shared/ingress/router.ts';
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
     notes: [
       'pipeline: events/s from first publish to last hot-path effect (DynamoDB); latency = processedAt - event time.',
       'rawSqs: the same number of messages over the same number of FIFO groups sent, received and deleted directly, no Lambda.',
-      `LocalStack's SQS event source mapping polls one batch (<= 10 FIFO messages) per mapping, invokes once per message group of the batch, one after another, then sleeps LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC (${localStackEnvironment(0).LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC} s here; LocalStack's default is 1 s); MaximumConcurrency is ignored. The pipeline figures measure that poller and the DynamoDB writes of the workers on one machine, not Lambda's scaling on AWS.`,
+      `LocalStack's SQS event source mapping polls one batch (<= 10 FIFO messages) per mapping, invokes once per message group of the batch, one after another, then sleeps LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC (${EVENT_SOURCE_POLL_INTERVAL_SECONDS} s here; LocalStack's default is 1 s); MaximumConcurrency is ignored. The pipeline figures measure that poller and the DynamoDB writes of the workers on one machine, not Lambda's scaling on AWS.`,
     ],
   };
   writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
