@@ -223,11 +223,12 @@ describe('worker guards on LocalStack', () => {
     const postponedAt = Date.now();
     expect(busyResult.batchItemFailures).toEqual([{ itemIdentifier: batch.Records[0]?.messageId }]);
     expect(runs).toEqual([]);
-    // Postponed by a few seconds, not the queue's 60 s visibility timeout.
+    // Not back at once (a postpone of 0 s would spin on the busy key)...
     expect((await receive(1, 0)).Records).toHaveLength(0);
 
     other.release();
     await other.done;
+    // ...but back within seconds, long before the queue's 60 s visibility timeout.
     const redelivered = await receiveWithin(20_000);
     expect(Date.now() - postponedAt).toBeLessThan(20_000);
     expect(redelivered.Records[0]?.attributes.ApproximateReceiveCount).toBe('2');
