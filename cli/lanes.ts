@@ -10,6 +10,7 @@ import {
   awsEnvironment,
   ensureLocalStack,
   localStackStatus,
+  operationsTarget,
   resolveTarget,
   stopLocalStack,
 } from '#localstack/lifecycle.ts';
@@ -56,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     case 'plan':
       return (await import('./plan.ts')).planCommand(argv.slice(1));
     case 'workflow': {
-      Object.assign(process.env, awsEnvironment(resolveTarget()));
+      Object.assign(process.env, awsEnvironment(await operationsTarget()));
       const key = argv[2];
       if (subcommand !== 'show' || !key)
         throw new Error('usage: lanes workflow show <business-key>');
@@ -67,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     case 'scale':
     case 'dlq': {
       // Operations on a deployed pipeline: point the SDK at the target, start nothing.
-      Object.assign(process.env, awsEnvironment(resolveTarget()));
+      Object.assign(process.env, awsEnvironment(await operationsTarget()));
       if (command === 'dlq') return (await import('./dlq.ts')).dlqCommand(argv.slice(1));
       const ops = await import('./ops.ts');
       return command === 'watch'

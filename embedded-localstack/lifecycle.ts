@@ -15,6 +15,8 @@ import {
   embeddedPort,
   LOCALSTACK_VERSION,
   localStackEnvironment,
+  OWNER_PATH,
+  PROJECT_ROOT,
   paths,
   STATE_DIR,
 } from './settings.ts';
@@ -22,6 +24,28 @@ import {
 /** Raised when LocalStack cannot be started or reached; the message says why and what to do. */
 export class LocalStackError extends LanesError {
   override name = 'LocalStackError';
+}
+
+/**
+ * Raised when the LocalStack on the embedded port was not started by this checkout: lanes does
+ * not deploy into, or operate on, another checkout's (or a hand-started) LocalStack by accident.
+ */
+export class ForeignLocalStackError extends LocalStackError {
+  override name = 'ForeignLocalStackError';
+  public constructor(
+    public readonly endpoint: string,
+    public readonly owner: string | undefined,
+  ) {
+    const whose = owner
+      ? `the checkout at ${owner}`
+      : `no lanes checkout (it has no ${OWNER_PATH} route: started by hand, in Docker, or by an older lanes)`;
+    super(
+      `The LocalStack on ${endpoint} belongs to ${whose}, not to this checkout (${PROJECT_ROOT}); ` +
+        'lanes does not act on a LocalStack this checkout did not start. Run this checkout on another ' +
+        'port (LANES_LOCALSTACK_PORT=4567), stop that one where it was started, or, to use it on purpose, ' +
+        `name it: LANES_ENDPOINT_URL=${endpoint}.`,
+    );
+  }
 }
 
 /** Where AWS calls go: the embedded LocalStack, an external endpoint, or real AWS. */
@@ -94,6 +118,47 @@ async function fetchHealth(endpoint: string): Promise<Health | undefined> {
   }
 }
 
+/** The checkout that started the LocalStack at `endpoint` (our plugin's route), if it says. */
+async function fetchOwner(endpoint: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${endpoint}${OWNER_PATH}`, {
+      signal: AbortSignal.timeout(2_000),
+    });
+    if (!response.ok) return undefined;
+    const body = (await response.json()) as { checkout?: unknown };
+    return typeof body.checkout === 'string' ? body.checkout : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Throws {@link ForeignLocalStackError} unless this checkout started the LocalStack at `endpoint`. */
+async function assertOwnLocalStack(endpoint: string): Promise<void> {
+  const owner = await fetchOwner(endpoint);
+  if (owner !== PROJECT_ROOT) throw new ForeignLocalStackError(endpoint, owner);
+}
+
+/**
+ * The target of commands that act on what is deployed without starting anything (`watch`,
+ * `scale`, `dlq`, `workflow`). An embedded target must be running and be this checkout's;
+ * an endpoint named with AWS_ENDPOINT_URL / LANES_ENDPOINT_URL, or real AWS, is used as given.
+ *
+ * @example
+ * Object.assign(process.env, awsEnvironment(await operationsTarget()));
+ */
+export async function operationsTarget(env: NodeJS.ProcessEnv = process.env): Promise<Target> {
+  const target = resolveTarget(env);
+  if (target.kind !== 'embedded') return target;
+  if (!(await fetchHealth(target.endpoint))) {
+    throw new LocalStackError(
+      `No LocalStack answers on ${target.endpoint}. Start this checkout's with \`npm run localstack:start\` ` +
+        'and deploy (`npm run deploy`), or name another endpoint with LANES_ENDPOINT_URL.',
+    );
+  }
+  await assertOwnLocalStack(target.endpoint);
+  return target;
+}
+
 function isReady(health: Health | undefined): boolean {
   if (!health) return false;
   return REQUIRED_SERVICES.every((service) =>
@@ -141,6 +206,8 @@ function alive(pid: number): boolean {
 export interface LocalStackStatus {
   target: Target;
   running: boolean;
+  /** The checkout that started it, when it is an embedded lanes LocalStack. */
+  owner?: string;
   pid?: number;
   version?: string;
   services?: Record<string, string>;
@@ -153,9 +220,11 @@ export async function localStackStatus(
   if (target.kind === 'aws') return { target, running: true };
   const health = await fetchHealth(target.endpoint);
   const pid = readPid();
+  const owner = health ? await fetchOwner(target.endpoint) : undefined;
   return {
     target,
     running: isReady(health),
+    ...(owner ? { owner } : {}),
     ...(pid && alive(pid) ? { pid } : {}),
     ...(health?.version ? { version: health.version } : {}),
     ...(health ? { services: health.services } : {}),
@@ -196,6 +265,7 @@ export async function ensureLocalStack(
     return { target, started: false, startMs: 0 };
   }
   if (isReady(await fetchHealth(target.endpoint))) {
+    await assertOwnLocalStack(target.endpoint);
     log(`[localstack] already running on ${target.endpoint}`);
     return { target, started: false, startMs: 0 };
   }

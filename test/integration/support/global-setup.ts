@@ -1,5 +1,6 @@
 import { deployAll } from '#cli/deploy.ts';
 import { awsEnvironment, ensureLocalStack, stopLocalStack } from '#localstack/lifecycle.ts';
+import { TEST_TARGET_ENV } from './target.ts';
 
 /**
  * Integration tests run against real services: the embedded LocalStack (started here when no
@@ -10,7 +11,9 @@ import { awsEnvironment, ensureLocalStack, stopLocalStack } from '#localstack/li
 export default async function setup(): Promise<() => Promise<void>> {
   const log = (line: string) => console.log(line);
   const { target, started, startMs } = await ensureLocalStack({ log });
-  Object.assign(process.env, awsEnvironment(target));
+  Object.assign(process.env, awsEnvironment(target), {
+    [TEST_TARGET_ENV]: JSON.stringify(target),
+  });
   if (started) log(`[integration] LocalStack started in ${(startMs / 1000).toFixed(1)} s`);
   const deployStarted = Date.now();
   await deployAll(target, { log });

@@ -1,8 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { awsEnvironment, ensureLocalStack, resolveTarget } from '#localstack/lifecycle.ts';
-import { embeddedPort } from '#localstack/settings.ts';
+import {
+  awsEnvironment,
+  ensureLocalStack,
+  ForeignLocalStackError,
+  operationsTarget,
+  resolveTarget,
+} from '#localstack/lifecycle.ts';
+import { embeddedPort, OWNER_PATH, PROJECT_ROOT } from '#localstack/settings.ts';
 
 describe('embedded LocalStack', () => {
   describe('resolveTarget', () => {
@@ -77,6 +83,100 @@ describe('embedded LocalStack', () => {
 
       await expect(ensureLocalStack()).rejects.toThrow(
         /http:\/\/127\.0\.0\.1:9 \(from AWS_ENDPOINT_URL\/LANES_ENDPOINT_URL\) does not answer/,
+      );
+    });
+  });
+
+  describe('ownership', () => {
+    let server: Server | undefined;
+    const saved = { ...process.env };
+    const services = Object.fromEntries(
+      [
+        'sqs',
+        'dynamodb',
+        'lambda',
+        'events',
+        'cloudformation',
+        'stepfunctions',
+        's3',
+        'iam',
+        'sts',
+      ].map((name) => [name, 'available']),
+    );
+
+    /** A ready-looking LocalStack on loopback whose owner route says `owner` (none: no route). */
+    async function fakeLocalStack(owner: string | undefined): Promise<number> {
+      server = createServer((request, response) => {
+        if (request.url === '/_localstack/health') {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ services, version: '4.13.1' }));
+        } else if (request.url === OWNER_PATH && owner !== undefined) {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ checkout: owner, pid: 1 }));
+        } else {
+          response.writeHead(404).end();
+        }
+      });
+      await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      delete process.env.AWS_ENDPOINT_URL;
+      delete process.env.LANES_ENDPOINT_URL;
+      process.env.LANES_LOCALSTACK_PORT = String(port);
+      return port;
+    }
+
+    afterEach(async () => {
+      process.env = { ...saved };
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      server = undefined;
+    });
+
+    it('refuses a LocalStack started by another checkout, naming it and the way out', async () => {
+      const port = await fakeLocalStack('/work/other-checkout');
+
+      const attempt = ensureLocalStack();
+
+      await expect(attempt).rejects.toBeInstanceOf(ForeignLocalStackError);
+      await expect(attempt).rejects.toThrow(
+        new RegExp(
+          `127\\.0\\.0\\.1:${port} belongs to the checkout at /work/other-checkout.*LANES_ENDPOINT_URL=http://127\\.0\\.0\\.1:${port}`,
+        ),
+      );
+    });
+
+    it('refuses a LocalStack that no lanes checkout started (no owner route)', async () => {
+      await fakeLocalStack(undefined);
+
+      await expect(ensureLocalStack()).rejects.toThrow(/belongs to no lanes checkout/);
+      await expect(operationsTarget()).rejects.toBeInstanceOf(ForeignLocalStackError);
+    });
+
+    it("uses this checkout's own LocalStack", async () => {
+      const port = await fakeLocalStack(PROJECT_ROOT);
+
+      await expect(ensureLocalStack()).resolves.toMatchObject({ started: false });
+      await expect(operationsTarget()).resolves.toEqual({
+        kind: 'embedded',
+        endpoint: `http://127.0.0.1:${port}`,
+        port,
+      });
+    });
+
+    it('uses a LocalStack named explicitly with LANES_ENDPOINT_URL, whoever started it', async () => {
+      const port = await fakeLocalStack('/work/other-checkout');
+      process.env.LANES_ENDPOINT_URL = `http://127.0.0.1:${port}`;
+
+      await expect(ensureLocalStack()).resolves.toMatchObject({ target: { kind: 'external' } });
+      await expect(operationsTarget()).resolves.toMatchObject({ kind: 'external' });
+    });
+
+    it('tells operations commands to start LocalStack when nothing answers', async () => {
+      delete process.env.AWS_ENDPOINT_URL;
+      delete process.env.LANES_ENDPOINT_URL;
+      process.env.LANES_LOCALSTACK_PORT = '9';
+
+      await expect(operationsTarget()).rejects.toThrow(
+        /No LocalStack answers on http:\/\/127\.0\.0\.1:9\. Start this checkout's/,
       );
     });
   });
