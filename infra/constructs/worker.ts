@@ -13,7 +13,7 @@ export const WORKER_RUNTIME_ENV = {
   MAX_RECEIVE_COUNT: 'LANES_MAX_RECEIVE_COUNT',
 } as const;
 
-/** Limits the validation rules enforce (AWS documentation; see ../shared/notes/aws-limits.md). */
+/** Limits the validation rules enforce (AWS documentation; see docs/aws-limits.md). */
 export const WORKER_LIMITS = {
   MIN_MAX_CONCURRENCY: 2,
   MAX_MAX_CONCURRENCY: 1000,

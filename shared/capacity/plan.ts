@@ -2,7 +2,7 @@
  * Capacity planning for a lanes worker: from an arrival rate, a per-message processing time and
  * the partitioning, derive the concurrency a worker needs and the settings that carry it
  * (mapping maximum concurrency, reserved concurrency, visibility timeout, maxReceiveCount), and
- * flag the AWS limits the plan runs into. Numbers from ../shared/notes/aws-limits.md.
+ * flag the AWS limits the plan runs into. Numbers from docs/aws-limits.md.
  *
  * Our own: neither Powertools nor CDK plans capacity; the arithmetic is Little's law
  * (concurrency = arrival rate x time in service) plus the limits below.

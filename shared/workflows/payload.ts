@@ -1,4 +1,4 @@
-/** Payload limits of Step Functions (AWS documentation; ../shared/notes/aws-limits.md). */
+/** Payload limits of Step Functions (AWS documentation; docs/aws-limits.md). */
 export const PAYLOAD_LIMITS = {
   /** Largest state input or output, and largest execution input (256 KB). */
   STATE_BYTES: 262_144,
