@@ -1,4 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+/** Aliases from the package's own `exports` map: `lanes/x` -> the `lanes-source` file. */
+function sourceAliases(): { find: RegExp; replacement: string }[] {
+  const manifest = JSON.parse(readFileSync(resolve(import.meta.dirname, 'package.json'), 'utf8'));
+  return Object.entries(manifest.exports as Record<string, string | Record<string, string>>)
+    .filter((entry): entry is [string, Record<string, string>] => typeof entry[1] === 'object')
+    .map(([subpath, conditions]) => ({
+      find: new RegExp(`^lanes${subpath.slice(1).replace('/', '\\/')}$`),
+      replacement: resolve(import.meta.dirname, conditions['lanes-source'] as string),
+    }));
+}
 
 // The SDK warns once per process that Node 20 support ends in 2027 (Lambda declares Node 22);
 // this is its documented switch, and the test workers and their children inherit it.
@@ -10,11 +23,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
  * endpoint is given and deploys the reference stacks once for every integration test file.
  */
 export default defineConfig({
+  // `lanes` and `lanes/*` (the reference app's imports) resolve to the sources, as Node does with
+  // the `lanes-source` export condition, not to the built dist/.
+  resolve: { alias: sourceAliases() },
   test: {
     // The JSON report is what .ci/run counts; the default reporter is for people.
     reporters: ['default', ['json', { outputFile: '.lanes/test-results.json' }]],
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts'],
@@ -24,6 +41,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

@@ -8,9 +8,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { resolve } from 'node:path';
-import { awsEnvironment, type Target } from '#localstack/lifecycle.ts';
-import { PROJECT_ROOT, STATE_DIR } from '#localstack/settings.ts';
-import { LanesError } from '#shared/errors.ts';
+import { awsEnvironment, type Target } from '../embedded-localstack/lifecycle.ts';
+import { PROJECT_ROOT, STATE_DIR } from '../embedded-localstack/settings.ts';
+import { LanesError } from '../shared/errors.ts';
 
 /** Where `cdk deploy --outputs-file` writes every stack's outputs. */
 export const OUTPUTS_FILE = resolve(STATE_DIR, 'outputs.json');

@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
-import { readOutputs } from '#cli/deploy.ts';
-import { listDeadLetters } from '#shared/dlq/list.ts';
-import { REDRIVE_STRATEGY, type RedriveStrategy, redriveDeadLetters } from '#shared/dlq/redrive.ts';
+import { listDeadLetters } from '../shared/dlq/list.ts';
+import {
+  REDRIVE_STRATEGY,
+  type RedriveStrategy,
+  redriveDeadLetters,
+} from '../shared/dlq/redrive.ts';
+import { readOutputs } from './deploy.ts';
 
 /** Workers of Lanes-Pipeline whose dead-letter queues the CLI knows by name. */
 const WORKERS = {

@@ -13,9 +13,9 @@ import {
   operationsTarget,
   resolveTarget,
   stopLocalStack,
-} from '#localstack/lifecycle.ts';
-import { provisionLocalStack } from '#localstack/provision.ts';
-import { paths } from '#localstack/settings.ts';
+} from '../embedded-localstack/lifecycle.ts';
+import { provisionLocalStack } from '../embedded-localstack/provision.ts';
+import { paths } from '../embedded-localstack/settings.ts';
 import { deployAll } from './deploy.ts';
 
 const USAGE = `lanes <command>
@@ -130,7 +130,7 @@ async function demo(args: string[]): Promise<number> {
   const { target } = await ensureLocalStack({ log });
   Object.assign(process.env, awsEnvironment(target));
   await deployAll(target, { log });
-  const { runDemo } = await import('./demo.ts');
+  const { runDemo } = await import('../examples/orders/demo.ts'); // TEMP
   const report = await runDemo({ events, keys, mode: values.mode });
   return report.processed === events && report.failed === 0 ? 0 : 1;
 }

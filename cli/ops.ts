@@ -7,7 +7,7 @@ import {
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { readOutputs } from '#cli/deploy.ts';
+import { readOutputs } from './deploy.ts';
 
 /** Workers of Lanes-Pipeline, by the names the CLI accepts, with their stack output keys. */
 export const PIPELINE_WORKERS = {

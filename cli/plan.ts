@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { planCapacity } from '#shared/capacity/plan.ts';
+import { planCapacity } from '../shared/capacity/plan.ts';
 
 /**
  * `lanes plan --rate 500 --processing-ms 40 --batch 10 --fifo --keys 50`: the concurrency a

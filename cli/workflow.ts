@@ -5,12 +5,13 @@
  * @example
  * await showWorkflow('order-42');
  */
-import { readOutputs } from '#cli/deploy.ts';
+
 import {
   type StepRecord,
   WorkflowHistory,
   type WorkflowReport,
-} from '#shared/workflows/history.ts';
+} from '../shared/workflows/history.ts';
+import { readOutputs } from './deploy.ts';
 
 /** The state machines the command searches, by label, from the Lanes-Workflows outputs. */
 const WORKFLOW_OUTPUT_KEYS = {

@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createConnection } from 'node:net';
-import { LanesError } from '#shared/errors.ts';
+import { LanesError } from '../shared/errors.ts';
 import { provisionLocalStack } from './provision.ts';
 import {
   embeddedPort,

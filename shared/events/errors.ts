@@ -1,4 +1,4 @@
-import { LanesError } from '#shared/errors.ts';
+import { LanesError } from '../errors.ts';
 
 /** Base class of every error raised by the lanes event catalogue and its validation. */
 export class EventError extends LanesError {

@@ -4,7 +4,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Envelope } from '#shared/events/envelope.ts';
+import type { Envelope } from '../events/envelope.ts';
 
 /**
  * SQS and EventBridge both cap a message/entry and a whole batch call at 256 KiB by default

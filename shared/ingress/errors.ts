@@ -1,4 +1,4 @@
-import { LanesError } from '#shared/errors.ts';
+import { LanesError } from '../errors.ts';
 
 /** Base class of errors raised by the lanes publisher. */
 export class PublishError extends LanesError {

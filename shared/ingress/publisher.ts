@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { EventCatalogue } from '#shared/events/catalogue.ts';
-import { toFieldIssues } from '#shared/events/catalogue.ts';
-import { type Envelope, EnvelopeSchema } from '#shared/events/envelope.ts';
-import { InvalidEventError } from '#shared/events/errors.ts';
+import type { EventCatalogue } from '../events/catalogue.ts';
+import { toFieldIssues } from '../events/catalogue.ts';
+import { type Envelope, EnvelopeSchema } from '../events/envelope.ts';
+import { InvalidEventError } from '../events/errors.ts';
 import { DEFAULT_MAX_BATCH_BYTES, type Destination, type OutgoingEvent } from './destinations.ts';
 import { EventTooLargeError } from './errors.ts';
 import { laneOf } from './lanes.ts';

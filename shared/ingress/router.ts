@@ -1,7 +1,7 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import type { Envelope } from '#shared/events/envelope.ts';
+import type { Envelope } from '../events/envelope.ts';
 import {
   type Destination,
   defaultEventBridgeClient,

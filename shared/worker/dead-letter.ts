@@ -9,7 +9,7 @@ import {
   DEAD_LETTER_ATTRIBUTES,
   MAX_MESSAGE_ATTRIBUTES,
   MAX_REASON_CHARS,
-} from '#shared/dlq/attributes.ts';
+} from '../dlq/attributes.ts';
 import { DeadLetterError } from './errors.ts';
 import { sendableAttributes } from './message-attributes.ts';
 

@@ -1,8 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { EventCatalogue } from '#shared/events/catalogue.ts';
-import { toFieldIssues } from '#shared/events/catalogue.ts';
-import { type Envelope, EnvelopeSchema } from '#shared/events/envelope.ts';
-import { EventError, InvalidEventError } from '#shared/events/errors.ts';
+import type { EventCatalogue } from '../events/catalogue.ts';
+import { toFieldIssues } from '../events/catalogue.ts';
+import { type Envelope, EnvelopeSchema } from '../events/envelope.ts';
+import { EventError, InvalidEventError } from '../events/errors.ts';
 import { InvalidRecordError } from './errors.ts';
 
 /** Whether the record came from a FIFO queue (its ARN, like its URL, ends in `.fifo`). */

@@ -1,5 +1,5 @@
-import { LanesError } from '#shared/errors.ts';
-import type { FieldIssue } from '#shared/events/errors.ts';
+import { LanesError } from '../errors.ts';
+import type { FieldIssue } from '../events/errors.ts';
 
 /** Base class of errors raised by the lanes worker runtime. */
 export class WorkerError extends LanesError {

@@ -1,4 +1,4 @@
-import { LanesError } from '#shared/errors.ts';
+import { LanesError } from '../errors.ts';
 
 /**
  * Errors of the workflows library. Every error extends {@link WorkflowError}, sets `name`, and

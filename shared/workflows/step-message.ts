@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent, EventCatalogue } from '#shared/events/catalogue.ts';
+import { defineEvent, EventCatalogue } from '../events/catalogue.ts';
 
 /**
  * Event type of a queue-dispatched workflow step. The state machine sends it in a lanes

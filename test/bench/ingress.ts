@@ -24,12 +24,12 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { orderInputs } from '#cli/demo.ts';
 import { deployAll } from '#cli/deploy.ts';
-import { ResultsReader } from '#functions/commons/results-reader.ts';
 import { awsEnvironment, ensureLocalStack } from '#localstack/lifecycle.ts';
 import { EVENT_SOURCE_POLL_INTERVAL_SECONDS } from '#localstack/settings.ts';
-import { ordersCatalogue } from '#shared/events/orders.ts';
+import { orderInputs } from '#orders/demo.ts';
+import { ordersCatalogue } from '#orders/domain/order-events.ts';
+import { ResultsReader } from '#orders/domain/results-reader.ts';
 import { Publisher } from '#shared/ingress/publisher.ts';
 import { type PublishMode, routerFromOutputs } from '#shared/ingress/router.ts';
 

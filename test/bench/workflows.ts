@@ -21,14 +21,14 @@ const { ListExecutionsCommand, SFNClient } = await import('@aws-sdk/client-sfn')
 const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
 const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
 const { readOutputs } = await import('#cli/deploy.ts');
-const { WORKFLOWS_OUTPUTS } = await import('#infra/stacks/workflows-stack.ts');
+const { WORKFLOWS_OUTPUTS } = await import('#orders/infra/workflows-stack.ts');
 const { ClaimCheck } = await import('#shared/workflows/claim-check.ts');
 const { DynamoDbClaimCheckStore } = await import('#shared/workflows/dynamodb-claim-check-store.ts');
 const { executionNameFor } = await import('#shared/workflows/execution-name.ts');
 const { FULFILMENT_KEYS, FulfilmentInputSchema } = await import(
-  '#shared/workflows/order-fulfilment/model.ts'
+  '#orders/domain/fulfilment/model.ts'
 );
-const { toFulfilmentInput } = await import('#shared/workflows/order-fulfilment/steps.ts');
+const { toFulfilmentInput } = await import('#orders/domain/fulfilment/steps.ts');
 const { WorkflowStarter } = await import('#shared/workflows/starter.ts');
 
 const COUNT = Number(process.env.WORKFLOWS_BENCH_COUNT ?? 500);

@@ -8,11 +8,11 @@ import {
   rateIntervalMs,
   SingletonScheduledFunction,
   type SingletonScheduledFunctionProps,
-} from '#infra/constructs/coordination-schedule.ts';
-import { CoordinationTable } from '#infra/constructs/coordination-table.ts';
-import { CoordinationStack } from '#infra/stacks/coordination-stack.ts';
+} from '#infra/coordination-schedule.ts';
+import { CoordinationTable } from '#infra/coordination-table.ts';
+import { CoordinationStack } from '#orders/infra/coordination-stack.ts';
 
-const entry = fileURLToPath(new URL('../../functions/scheduler-sample.ts', import.meta.url));
+const entry = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));
 
 /** An existing function, so validation tests do not bundle. */
 function existingFunction(stack: Stack) {
@@ -118,7 +118,7 @@ describe('SingletonScheduledFunction', () => {
         { schedule: events.Schedule.cron({ minute: '0' }), catchUpWindows: 2 },
         /need a rate schedule; .*given cron\(0 \* \* \* \? \*\) with catchUpWindows 2/,
       ],
-      [{ entry }, /give exactly one of entry and function \(given both\)/],
+      [{ entry }, /give exactly one of entry .*and function .*\(given both\)/],
       [{ overlap: 'queue' as 'skip' }, /overlap must be 'skip' or 'bufferOne' \(given queue\)/],
     ])('rejects %o', (props, message) => {
       expect(() => synth(props)).toThrow(message);
@@ -137,11 +137,11 @@ describe('CoordinationStack', () => {
   const stack = new CoordinationStack(new App(), 'Lanes-Coordination');
   const template = Template.fromStack(stack);
 
-  it('has the table (removable), a per-minute rule and a bundled Node.js 22 sample function', () => {
+  it('has the table (removable), a per-minute rule and a bundled Node.js 24 sample function', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Timeout: 30,
       Environment: {
         Variables: Match.objectLike({ SCHEDULE_NAME: 'sample', SCHEDULE_PARTITIONS: '2' }),

@@ -1,15 +1,28 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { PIPELINE_OUTPUTS, PipelineStack } from '#infra/stacks/pipeline-stack.ts';
+import { PIPELINE_OUTPUTS, PipelineStack } from '#orders/infra/pipeline-stack.ts';
+import { DESCRIPTOR_DESCRIPTION } from '#shared/discovery.ts';
 
 describe('PipelineStack (Lanes-Pipeline)', () => {
   const stack = new PipelineStack(new App(), 'Lanes-Pipeline');
   const template = Template.fromStack(stack);
 
   it('exports every output the demo, tests and benchmark read', () => {
-    const outputs = Object.keys(template.findOutputs('*'));
+    const outputs = Object.entries(template.findOutputs('*'))
+      .filter(([, output]) => output.Description !== DESCRIPTOR_DESCRIPTION)
+      .map(([key]) => key);
     expect(outputs.sort()).toEqual(Object.values(PIPELINE_OUTPUTS).sort());
+  });
+
+  it('describes its two workers for the lanes CLI', () => {
+    const descriptors = Object.values(
+      template.findOutputs('*', { Description: DESCRIPTOR_DESCRIPTION }),
+    );
+    const names = descriptors
+      .map((output) => JSON.stringify(output.Value))
+      .map((text) => /\\"name\\":\\"([\w-]+)\\"/.exec(text)?.[1]);
+    expect(names.sort()).toEqual(['notifications', 'orders']);
   });
 
   it('has a FIFO hot path and a standard cold path, both subscribed to orders.', () => {

@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import { type ComponentGroup, Ingress, type IngressProps } from '#infra/constructs/ingress.ts';
+import { type ComponentGroup, Ingress, type IngressProps } from '#infra/ingress.ts';
 
 function synth(
   props: Partial<IngressProps> = {},

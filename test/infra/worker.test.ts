@@ -1,11 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import { Worker, type WorkerProps } from '#infra/constructs/worker.ts';
+import { Worker, type WorkerProps } from '#infra/worker.ts';
+import { DESCRIPTOR_DESCRIPTION } from '#shared/discovery.ts';
 
-const entry = fileURLToPath(new URL('../../functions/notifications-worker.ts', import.meta.url));
+const entry = fileURLToPath(new URL('./fixtures/handler.ts', import.meta.url));
 
 function synth(props: Partial<WorkerProps> = {}, setup?: (stack: Stack) => Partial<WorkerProps>) {
   const stack = new Stack(new App(), 'Test');
@@ -33,9 +35,9 @@ describe('Worker', () => {
       expect(worker.queue.fifo).toBe(true);
     });
 
-    it('bundles a Node.js 22 function that knows its DLQ and maxReceiveCount', () => {
+    it('bundles a Node.js 24 function that knows its DLQ and maxReceiveCount', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Timeout: 15,
         Environment: {
           Variables: Match.objectLike({
@@ -162,7 +164,95 @@ describe('Worker', () => {
     });
   });
 
+  describe('escape hatches', () => {
+    it('passes function props (architecture, tracing, bundling) to the new function', () => {
+      const { template } = synth({
+        functionProps: {
+          architecture: lambda.Architecture.ARM_64,
+          tracing: lambda.Tracing.ACTIVE,
+          bundling: { minify: true },
+        },
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Runtime: 'nodejs24.x',
+      });
+    });
+
+    it('runs an existing function, adding its runtime environment and event source', () => {
+      const { template, worker } = synth({ entry: undefined }, (stack) => ({
+        function: new lambda.Function(stack, 'Existing', {
+          runtime: lambda.Runtime.NODEJS_24_X,
+          handler: 'index.handler',
+          code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+          timeout: Duration.seconds(20),
+        }),
+      }));
+      template.resourceCountIs('AWS::Lambda::Function', 1);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: 'index.handler',
+        Environment: { Variables: Match.objectLike({ LANES_MAX_RECEIVE_COUNT: '5' }) },
+      });
+      // Visibility timeout follows the given function's timeout: 6 x 20 s.
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        FifoQueue: true,
+        VisibilityTimeout: 120,
+      });
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      expect(worker.function.node.id).toBe('Existing');
+    });
+
+    it('sets the removal policy of the queues it creates', () => {
+      const { template } = synth({ removalPolicy: RemovalPolicy.RETAIN });
+      const queues = Object.values(template.findResources('AWS::SQS::Queue'));
+      expect(queues.map((queue) => queue.DeletionPolicy)).toEqual(['Retain', 'Retain']);
+    });
+
+    it('describes itself for the lanes CLI under its name', () => {
+      const { template } = synth({ name: 'billing' });
+      const [descriptor] = Object.values(
+        template.findOutputs('*', { Description: DESCRIPTOR_DESCRIPTION }),
+      );
+      expect(JSON.stringify(descriptor?.Value)).toContain('\\"name\\":\\"billing\\"');
+      expect(JSON.stringify(descriptor?.Value)).toContain('\\"kind\\":\\"worker\\"');
+    });
+  });
+
   describe('validation rules', () => {
+    it('rejects neither or both of entry and function', () => {
+      expect(() => synth({ entry: undefined })).toThrow(
+        /give exactly one of entry .* and function .* \(given neither\)/,
+      );
+      expect(() =>
+        synth({}, (stack) => ({
+          function: new lambda.Function(stack, 'Existing', {
+            runtime: lambda.Runtime.NODEJS_24_X,
+            handler: 'index.handler',
+            code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+          }),
+        })),
+      ).toThrow(/\(given both\)/);
+    });
+
+    it('rejects new-function props next to an existing function', () => {
+      expect(() =>
+        synth({ entry: undefined, memorySize: 512 }, (stack) => ({
+          function: new lambda.Function(stack, 'Existing', {
+            runtime: lambda.Runtime.NODEJS_24_X,
+            handler: 'index.handler',
+            code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+          }),
+        })),
+      ).toThrow(/memorySize only apply to a new function/);
+    });
+
+    it('rejects a name the CLI could not address', () => {
+      expect(() => synth({ name: 'my worker' })).toThrow(
+        /name must be 1-64 of .* \(given "my worker"\)/,
+      );
+    });
+
     it.each([
       [1, /maxConcurrency must be an integer between 2 and 1000 \(given 1\)/],
       [1001, /maxConcurrency must be an integer between 2 and 1000 \(given 1001\)/],

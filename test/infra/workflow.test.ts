@@ -4,12 +4,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOW_TYPE, Workflow } from '#infra/constructs/workflow.ts';
+import { WORKFLOW_TYPE, Workflow } from '#infra/workflow.ts';
+import { lambdaStep, queueStep } from '#infra/workflow-steps.ts';
 import {
   type FulfilmentFunctions,
   OrderFulfilmentWorkflow,
-} from '#infra/constructs/workflow-order-fulfilment.ts';
-import { lambdaStep, queueStep } from '#infra/constructs/workflow-steps.ts';
+} from '#orders/infra/order-fulfilment-workflow.ts';
 
 function inlineFunction(stack: Stack, id: string): lambda.Function {
   return new lambda.Function(stack, id, {
@@ -215,7 +215,7 @@ describe('queueStep', () => {
     const queue = new sqs.Queue(stack, 'Q');
     expect(() =>
       queueStep(stack, 'S', { queue, step: 'a step', resultPath: '$.s', businessKeyPath: 'key' }),
-    ).toThrow(/businessKeyPath .*given key\).*step must be .*given "a step"/);
+    ).toThrow(/businessKeyPath .*given key\).*step must be .*given "a step"/s);
   });
 });
 

@@ -1,8 +1,8 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import { COORDINATION_OUTPUTS } from '#infra/stacks/coordination-stack.ts';
-import { sampleRunKey } from '#shared/coordination/sample-sweep.ts';
+import { sampleRunKey } from '#orders/domain/sample-sweep.ts';
+import { COORDINATION_OUTPUTS } from '#orders/infra/coordination-stack.ts';
 import type { TriggerOutcome } from '#shared/coordination/schedule.ts';
 import { stackOutputs } from '#test/integration/support/outputs.ts';
 

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { IdempotencyPayloadMismatchError } from '#shared/coordination/errors.ts';
 import { powertoolsIdempotency } from '#shared/coordination/powertools-idempotency.ts';
 import { TransactionalIdempotency } from '#shared/coordination/transactional-idempotency.ts';
-import { countRequests } from './support/request-counter.ts';
-import { useCoordinationTable } from './support/table.ts';
+import { countRequests } from '#test/integration/coordination/support/request-counter.ts';
+import { useCoordinationTable } from '#test/integration/coordination/support/table.ts';
 
 const client = new DynamoDBClient({});
 const table = useCoordinationTable(client);

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { DynamoDBLeaseStore } from '#shared/coordination/dynamodb-lease-store.ts';
 import { LeaseHeldError } from '#shared/coordination/errors.ts';
 import { FencedWriter } from '#shared/coordination/fencing.ts';
-import { startHolder } from './support/child.ts';
-import { useCoordinationTable } from './support/table.ts';
+import { startHolder } from '#test/integration/coordination/support/child.ts';
+import { useCoordinationTable } from '#test/integration/coordination/support/table.ts';
 
 const client = new DynamoDBClient({});
 const table = useCoordinationTable(client);

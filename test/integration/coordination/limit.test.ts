@@ -4,8 +4,8 @@ import { DynamoDBLeaseStore } from '#shared/coordination/dynamodb-lease-store.ts
 import { KeyBusyError, SemaphoreFullError } from '#shared/coordination/errors.ts';
 import { KeyConcurrency, KeyPolicies } from '#shared/coordination/key-policy.ts';
 import { Semaphore } from '#shared/coordination/semaphore.ts';
-import { startHolder } from './support/child.ts';
-import { useCoordinationTable } from './support/table.ts';
+import { startHolder } from '#test/integration/coordination/support/child.ts';
+import { useCoordinationTable } from '#test/integration/coordination/support/table.ts';
 
 const client = new DynamoDBClient({});
 const table = useCoordinationTable(client);

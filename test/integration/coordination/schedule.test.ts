@@ -4,7 +4,7 @@ import { ManualClock } from '#shared/coordination/clock.ts';
 import { DynamoDBLeaseStore } from '#shared/coordination/dynamodb-lease-store.ts';
 import { FencedWriter } from '#shared/coordination/fencing.ts';
 import { type ScheduleWindow, SingletonSchedule } from '#shared/coordination/schedule.ts';
-import { useCoordinationTable } from './support/table.ts';
+import { useCoordinationTable } from '#test/integration/coordination/support/table.ts';
 
 const client = new DynamoDBClient({});
 const table = useCoordinationTable(client);

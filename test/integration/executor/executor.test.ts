@@ -7,7 +7,7 @@ import {
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
-import { zipFiles } from '../support/zip.ts';
+import { zipFiles } from '#test/integration/support/zip.ts';
 
 /**
  * The lanes-process Lambda executor (embedded-localstack/executor), exercised through the real

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { placeHold, releaseHold } from '#functions/commons/orders.ts';
+import { ordersCatalogue } from '#orders/domain/order-events.ts';
+import { placeHold, releaseHold } from '#orders/domain/orders.ts';
 import { listDeadLetters } from '#shared/dlq/list.ts';
 import { type RedriveStrategy, redriveDeadLetters } from '#shared/dlq/redrive.ts';
 import { InvalidEventError } from '#shared/events/errors.ts';
-import { ordersCatalogue } from '#shared/events/orders.ts';
 import { Publisher, type PublishInput } from '#shared/ingress/publisher.ts';
 import { routerFromOutputs } from '#shared/ingress/router.ts';
-import { pipeline, runId, waitFor } from './support.ts';
+import { pipeline, runId, waitFor } from '#test/integration/ingress/support.ts';
 
 const created = (customerId: string, n: number): PublishInput => ({
   type: 'orders.created',

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { orderInputs } from '#cli/demo.ts';
-import type { OrderResultItem } from '#functions/commons/results-table.ts';
-import { ordersCatalogue } from '#shared/events/orders.ts';
+import { orderInputs } from '#orders/demo.ts';
+import { ordersCatalogue } from '#orders/domain/order-events.ts';
+import type { OrderResultItem } from '#orders/domain/results-table.ts';
 import { laneOf } from '#shared/ingress/lanes.ts';
 import { Publisher } from '#shared/ingress/publisher.ts';
 import { type PublishMode, routerFromOutputs } from '#shared/ingress/router.ts';
-import { pipeline, runId, sequencesInProcessingOrder, waitFor } from './support.ts';
+import {
+  pipeline,
+  runId,
+  sequencesInProcessingOrder,
+  waitFor,
+} from '#test/integration/ingress/support.ts';
 
 /**
  * Sizes from the issue: 2,000 events over 50 keys per mode. LANES_INGRESS_EVENTS /

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ResultsReader } from '#functions/commons/results-reader.ts';
-import type { OrderResultItem } from '#functions/commons/results-table.ts';
+import { ResultsReader } from '#orders/domain/results-reader.ts';
+import type { OrderResultItem } from '#orders/domain/results-table.ts';
 import { stackOutputs } from '#test/integration/support/outputs.ts';
 
 export const PIPELINE = 'Lanes-Pipeline';

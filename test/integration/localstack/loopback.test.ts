@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OWNER_PATH, PROJECT_ROOT } from '#localstack/settings.ts';
-import { isLoopback, listeningSocketsOf } from '../support/listening-sockets.ts';
-import { testTarget } from '../support/target.ts';
-import { zipFiles } from '../support/zip.ts';
+import { isLoopback, listeningSocketsOf } from '#test/integration/support/listening-sockets.ts';
+import { testTarget } from '#test/integration/support/target.ts';
+import { zipFiles } from '#test/integration/support/zip.ts';
 
 /**
  * The embedded LocalStack is unauthenticated and runs any function code it is given, so it and

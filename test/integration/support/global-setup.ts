@@ -1,6 +1,6 @@
 import { deployAll } from '#cli/deploy.ts';
 import { awsEnvironment, ensureLocalStack, stopLocalStack } from '#localstack/lifecycle.ts';
-import { TEST_TARGET_ENV } from './target.ts';
+import { TEST_TARGET_ENV } from '#test/integration/support/target.ts';
 
 /**
  * Integration tests run against real services: the embedded LocalStack (started here when no

@@ -12,12 +12,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorkerHandler, type WorkerOptions } from '#functions/worker-handler.ts';
+import { ordersCatalogue } from '#orders/domain/order-events.ts';
 import { DynamoDBLeaseStore } from '#shared/coordination/dynamodb-lease-store.ts';
 import { KeyConcurrency, KeyPolicies, type KeyPolicy } from '#shared/coordination/key-policy.ts';
 import { powertoolsIdempotency } from '#shared/coordination/powertools-idempotency.ts';
 import type { Envelope } from '#shared/events/envelope.ts';
-import { ordersCatalogue } from '#shared/events/orders.ts';
-import { createWorkerHandler, type WorkerOptions } from '#shared/worker/handler.ts';
 import { useCoordinationTable } from '#test/integration/coordination/support/table.ts';
 
 /**

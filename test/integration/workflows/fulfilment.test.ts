@@ -17,7 +17,7 @@ import {
   waitFor,
   waitForEnd,
   workflowsOutputs,
-} from './support.ts';
+} from '#test/integration/workflows/support.ts';
 
 const run = `it${Date.now().toString(36)}`;
 const ORDERS = 200;

@@ -12,15 +12,12 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FULFILMENT_KEYS, FulfilmentInputSchema } from '#orders/domain/fulfilment/model.ts';
+import { toFulfilmentInput } from '#orders/domain/fulfilment/steps.ts';
 import { ClaimCheck } from '#shared/workflows/claim-check.ts';
 import { DynamoDbClaimCheckStore } from '#shared/workflows/dynamodb-claim-check-store.ts';
 import { TaskTokenExpiredError } from '#shared/workflows/errors.ts';
 import { executionNameFor } from '#shared/workflows/execution-name.ts';
-import {
-  FULFILMENT_KEYS,
-  FulfilmentInputSchema,
-} from '#shared/workflows/order-fulfilment/model.ts';
-import { toFulfilmentInput } from '#shared/workflows/order-fulfilment/steps.ts';
 import { START_STATUS, WorkflowStarter } from '#shared/workflows/starter.ts';
 import { TaskTokenClient } from '#shared/workflows/task-token.ts';
 import {
@@ -32,7 +29,7 @@ import {
   sqs,
   waitForEnd,
   workflowsOutputs,
-} from './support.ts';
+} from '#test/integration/workflows/support.ts';
 
 const run = `iq${Date.now().toString(36)}`;
 const ORDERS = 20;

@@ -8,12 +8,12 @@ import {
 } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { WORKFLOWS_OUTPUTS } from '#infra/stacks/workflows-stack.ts';
 import {
   FULFILMENT_EVENT_TYPE,
   FULFILMENT_KEYS,
   type FulfilmentRequested,
-} from '#shared/workflows/order-fulfilment/model.ts';
+} from '#orders/domain/fulfilment/model.ts';
+import { WORKFLOWS_OUTPUTS } from '#orders/infra/workflows-stack.ts';
 import { stackOutputs } from '#test/integration/support/outputs.ts';
 
 export const sfn = new SFNClient({});

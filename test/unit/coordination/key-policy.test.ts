@@ -3,7 +3,7 @@ import { ManualClock } from '#shared/coordination/clock.ts';
 import { KeyBusyError, SemaphoreFullError } from '#shared/coordination/errors.ts';
 import { KeyConcurrency, KeyPolicies, planQueueRetry } from '#shared/coordination/key-policy.ts';
 import { Semaphore } from '#shared/coordination/semaphore.ts';
-import { MemoryLeaseStore } from './support/memory-lease-store.ts';
+import { MemoryLeaseStore } from '#test/unit/coordination/support/memory-lease-store.ts';
 
 function deferred() {
   let resolve: () => void = () => {};

@@ -5,8 +5,8 @@ import {
   LeaseHeldError,
   LeaseLostError,
 } from '#shared/coordination/errors.ts';
-import { leaseContract } from './support/lease-contract.ts';
-import { type Item, MemoryLeaseStore } from './support/memory-lease-store.ts';
+import { leaseContract } from '#test/unit/coordination/support/lease-contract.ts';
+import { type Item, MemoryLeaseStore } from '#test/unit/coordination/support/memory-lease-store.ts';
 
 let counter = 0;
 // Every store shares one item map, like processes sharing one table; names are unique per test.

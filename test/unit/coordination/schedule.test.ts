@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '#shared/coordination/clock.ts';
 import { type ScheduleWindow, SingletonSchedule } from '#shared/coordination/schedule.ts';
-import { MemoryLeaseStore } from './support/memory-lease-store.ts';
+import { MemoryLeaseStore } from '#test/unit/coordination/support/memory-lease-store.ts';
 
 const MINUTE = 60_000;
 const T0 = 28_333_333 * MINUTE; // a window start

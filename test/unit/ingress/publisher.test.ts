@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { ordersCatalogue } from '#orders/domain/order-events.ts';
 import { InvalidEventError, UnknownEventTypeError } from '#shared/events/errors.ts';
-import { ordersCatalogue } from '#shared/events/orders.ts';
 import { DeliveryError, EventTooLargeError, NoRouteError } from '#shared/ingress/errors.ts';
 import { laneOf } from '#shared/ingress/lanes.ts';
 import { Publisher, type PublishInput } from '#shared/ingress/publisher.ts';
 import { directRouter } from '#shared/ingress/router.ts';
-import { RecordingDestination, routerTo } from './support.ts';
+import { RecordingDestination, routerTo } from '#test/unit/ingress/support.ts';
 
 const order = (customerId: string, orderId: string, amountCents = 100): PublishInput => ({
   type: 'orders.created',

@@ -2,15 +2,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { createWorkerHandler, type ProcessEvent } from '#functions/worker-handler.ts';
+import { ordersCatalogue } from '#orders/domain/order-events.ts';
 import { KeyBusyError } from '#shared/coordination/errors.ts';
 import type { KeyConcurrency } from '#shared/coordination/key-policy.ts';
 import type { Envelope } from '#shared/events/envelope.ts';
-import { ordersCatalogue } from '#shared/events/orders.ts';
 import type { DeadLetterSink } from '#shared/worker/dead-letter.ts';
 import { SqsDeadLetterSink } from '#shared/worker/dead-letter.ts';
 import { decodeRecord } from '#shared/worker/decode.ts';
 import { InvalidRecordError, NonRetryableError } from '#shared/worker/errors.ts';
-import { createWorkerHandler, type ProcessEvent } from '#shared/worker/handler.ts';
 
 const FIFO_ARN = 'arn:aws:sqs:us-east-1:000000000000:orders.fifo';
 

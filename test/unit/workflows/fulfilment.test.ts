@@ -1,9 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { FulfilmentStateError } from '#orders/domain/fulfilment/errors.ts';
+import { FulfilmentInputSchema } from '#orders/domain/fulfilment/model.ts';
+import { fulfilmentSteps, toFulfilmentInput } from '#orders/domain/fulfilment/steps.ts';
 import { ClaimCheck, InMemoryClaimCheckStore } from '#shared/workflows/claim-check.ts';
-import { FulfilmentStateError } from '#shared/workflows/order-fulfilment/errors.ts';
-import { FulfilmentInputSchema } from '#shared/workflows/order-fulfilment/model.ts';
-import { fulfilmentSteps, toFulfilmentInput } from '#shared/workflows/order-fulfilment/steps.ts';
 import { jsonByteSize } from '#shared/workflows/payload.ts';
 
 const order = {

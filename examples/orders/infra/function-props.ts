@@ -1,0 +1,15 @@
+import type { LanesFunctionProps } from 'lanes/constructs';
+
+/**
+ * How the reference app's functions are built. They import lanes from this checkout's sources
+ * (the `lanes-source` export condition) rather than from a built dist/, and are bundled for
+ * Node 20: the embedded LocalStack runs functions as local processes on the machine's Node
+ * (20 here), whatever runtime they declare. An app that installs lanes needs neither.
+ */
+export const referenceFunctionProps: LanesFunctionProps = {
+  bundling: {
+    target: 'node20',
+    esbuildArgs: { '--conditions': 'lanes-source' },
+    minify: true,
+  },
+};

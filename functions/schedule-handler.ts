@@ -1,0 +1,68 @@
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { Clock } from '../shared/coordination/clock.ts';
+import { DynamoDBLeaseStore } from '../shared/coordination/dynamodb-lease-store.ts';
+import { CoordinationConfigError } from '../shared/coordination/errors.ts';
+import {
+  type OverlapPolicy,
+  type ScheduleWindow,
+  SingletonSchedule,
+  type TriggerOutcome,
+} from '../shared/coordination/schedule.ts';
+import { ScheduleEnv } from '../shared/coordination/schedule-env.ts';
+import { integerEnv, optionalEnv, requireEnv } from '../shared/env.ts';
+
+/** What the work of a scheduled function receives besides the window. */
+export interface ScheduleWorkContext {
+  readonly tableName: string;
+  readonly lambdaContext: Context | undefined;
+  /** The trigger's `source`: `aws.events` for the rule, anything else for direct invokes. */
+  readonly source: string;
+}
+
+/**
+ * A Lambda handler for a singleton schedule, configured from the environment the
+ * `SingletonSchedule` construct sets. The window comes from the event's `time` (the scheduled
+ * time, identical for duplicate deliveries); a direct invoke without `time` uses the clock.
+ *
+ * @example
+ * // functions/scheduler-sweep.ts
+ * export const handler = createScheduleHandler(async (window) => sweep(window.startMs, window.endMs, window.token));
+ */
+export function createScheduleHandler(
+  work: (window: ScheduleWindow, context: ScheduleWorkContext) => Promise<void>,
+  options: { readonly clock?: Clock } = {},
+): (event: Partial<ScheduledEvent>, context?: Context) => Promise<TriggerOutcome> {
+  let schedule: SingletonSchedule | undefined;
+  const tableName = requireEnv(ScheduleEnv.tableName);
+  return async (event, context) => {
+    schedule ??= scheduleFromEnv(tableName, options.clock);
+    const scheduledAtMs = event.time ? Date.parse(event.time) : schedule.windowOf(Date.now());
+    if (Number.isNaN(scheduledAtMs)) {
+      throw new CoordinationConfigError('event.time', event.time, 'must be an ISO-8601 timestamp');
+    }
+    return schedule.trigger(scheduledAtMs, (window) =>
+      work(window, { tableName, lambdaContext: context, source: event.source ?? 'direct' }),
+    );
+  };
+}
+
+function scheduleFromEnv(tableName: string, clock: Clock | undefined): SingletonSchedule {
+  const optionalInt = (name: string) => integerEnv(name);
+  const leaseDurationMs = optionalInt(ScheduleEnv.leaseDurationMs);
+  const intervalMs = optionalInt(ScheduleEnv.intervalMs);
+  const catchUpWindows = optionalInt(ScheduleEnv.catchUpWindows);
+  const partitions = optionalInt(ScheduleEnv.partitions);
+  const overlap = optionalEnv(ScheduleEnv.overlap) as OverlapPolicy | undefined;
+  return new SingletonSchedule({
+    store: new DynamoDBLeaseStore({
+      tableName,
+      ...(clock ? { clock } : {}),
+      ...(leaseDurationMs ? { defaultDurationMs: leaseDurationMs } : {}),
+    }),
+    name: requireEnv(ScheduleEnv.scheduleName),
+    ...(intervalMs ? { intervalMs } : {}),
+    ...(catchUpWindows !== undefined ? { catchUpWindows } : {}),
+    ...(partitions !== undefined ? { partitions } : {}),
+    ...(overlap ? { overlap } : {}),
+  });
+}

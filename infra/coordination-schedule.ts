@@ -1,0 +1,185 @@
+import { Duration, Names, Token } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { OverlapPolicy } from '../shared/coordination/schedule.ts';
+import { ScheduleEnv } from '../shared/coordination/schedule-env.ts';
+import { type LanesFunctionProps, newLanesFunction } from './function-props.ts';
+import { enforceRules } from './validation.ts';
+
+export interface SingletonScheduledFunctionProps {
+  /** When to trigger: `Schedule.rate(...)` or `Schedule.cron(...)`. */
+  readonly schedule: events.Schedule;
+  /** The coordination table (`CoordinationTable.table`, or an existing one with the same key schema). */
+  readonly table: dynamodb.ITable;
+  /**
+   * Handler file for a new function; its handler should be `createScheduleHandler(work)`.
+   * @default - none; give exactly one of `entry` and `function`
+   */
+  readonly entry?: string;
+  /**
+   * An existing function to run instead (the construct adds the schedule's environment).
+   * @default - none; give exactly one of `entry` and `function`
+   */
+  readonly function?: lambda.Function;
+  /** Name of the schedule's leases and state. @default - the construct's unique id */
+  readonly scheduleName?: string;
+  /** What a trigger does while a run is still going: `skip` it, or `bufferOne` run after. @default 'skip' */
+  readonly overlap?: OverlapPolicy;
+  /** Missed windows caught up after downtime (rate schedules only). @default 3 for rate, 0 for cron */
+  readonly catchUpWindows?: number;
+  /** Sub-windows per window, each with its own lease, run in parallel (rate only). @default 1 */
+  readonly partitions?: number;
+  /** Lease duration; renewed every third of it while running. @default - the function timeout */
+  readonly leaseDuration?: Duration;
+  /** Handler export of a new function. @default 'handler' */
+  readonly handler?: string;
+  /** Memory of a new function, in MB. @default 256 */
+  readonly memorySize?: number;
+  /**
+   * More props of a new function (runtime, architecture, VPC, layers, logging, tracing, bundling).
+   * @default - Node.js 24; esbuild bundling that includes the AWS SDK
+   */
+  readonly functionProps?: LanesFunctionProps;
+  /** Timeout of a new function. @default Duration.minutes(1) */
+  readonly timeout?: Duration;
+  /** Extra environment for a new function. @default - none */
+  readonly environment?: Record<string, string>;
+  /** @default true */
+  readonly enabled?: boolean;
+}
+
+const RATE = /^rate\((\d+) (minutes?|hours?|days?)\)$/;
+const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/**
+ * A function that runs on a schedule, singleton under a lease in the coordination table:
+ * duplicate triggers for one window run once, overlapping runs follow `overlap`, windows missed
+ * during downtime are caught up (up to `catchUpWindows`), and a window can be split into
+ * `partitions` processed in parallel under their own leases. The logic is
+ * `#shared/coordination/schedule.ts`; this construct wires the rule, the function, its
+ * environment and its table access.
+ *
+ * @example
+ * new SingletonScheduledFunction(this, 'Cleanup', {
+ *   schedule: events.Schedule.rate(Duration.minutes(5)),
+ *   table: coordination.table,
+ *   entry: 'functions/scheduler-cleanup.ts',
+ *   catchUpWindows: 6,
+ * });
+ */
+export class SingletonScheduledFunction extends Construct {
+  public readonly rule: events.Rule;
+  public readonly function: lambda.Function;
+  public readonly scheduleName: string;
+  /** Window length for rate schedules; undefined for cron. */
+  public readonly interval: Duration | undefined;
+
+  public constructor(scope: Construct, id: string, props: SingletonScheduledFunctionProps) {
+    super(scope, id);
+    const intervalMs = rateIntervalMs(props.schedule);
+    this.interval = intervalMs === undefined ? undefined : Duration.millis(intervalMs);
+    const catchUpWindows = props.catchUpWindows ?? (intervalMs === undefined ? 0 : 3);
+    const partitions = props.partitions ?? 1;
+    validate(this, props, intervalMs, catchUpWindows, partitions);
+
+    this.scheduleName = props.scheduleName ?? Names.uniqueId(this);
+    this.function =
+      props.function ??
+      newLanesFunction(
+        this,
+        'Function',
+        {
+          entry: props.entry,
+          handler: props.handler,
+          timeout: props.timeout ?? Duration.minutes(1),
+          memorySize: props.memorySize,
+          environment: { ...props.environment },
+        },
+        props.functionProps,
+      );
+    const leaseDuration = props.leaseDuration ?? this.function.timeout ?? Duration.minutes(1);
+    const environment: Record<string, string> = {
+      [ScheduleEnv.tableName]: props.table.tableName,
+      [ScheduleEnv.scheduleName]: this.scheduleName,
+      [ScheduleEnv.catchUpWindows]: String(catchUpWindows),
+      [ScheduleEnv.partitions]: String(partitions),
+      [ScheduleEnv.overlap]: props.overlap ?? 'skip',
+      [ScheduleEnv.leaseDurationMs]: String(leaseDuration.toMilliseconds()),
+    };
+    if (intervalMs !== undefined) environment[ScheduleEnv.intervalMs] = String(intervalMs);
+    for (const [key, value] of Object.entries(environment))
+      this.function.addEnvironment(key, value);
+    props.table.grantReadWriteData(this.function);
+
+    this.rule = new events.Rule(this, 'Rule', {
+      schedule: props.schedule,
+      enabled: props.enabled ?? true,
+      description: `Singleton schedule ${this.scheduleName} (runs under a lease in the coordination table)`,
+    });
+    this.rule.addTarget(new targets.LambdaFunction(this.function, { retryAttempts: 2 }));
+  }
+}
+
+/** The window length of a `rate(...)` schedule, or undefined for cron. */
+export function rateIntervalMs(schedule: events.Schedule): number | undefined {
+  const match = RATE.exec(schedule.expressionString);
+  if (!match) return undefined;
+  const unit = (match[2] ?? '').replace(/s$/, '');
+  return Number(match[1]) * (UNIT_MS[unit] ?? Number.NaN);
+}
+
+function validate(
+  scope: Construct,
+  props: SingletonScheduledFunctionProps,
+  intervalMs: number | undefined,
+  catchUpWindows: number,
+  partitions: number,
+): void {
+  enforceRules(scope, [
+    {
+      broken: (props.entry === undefined) === (props.function === undefined),
+      message: () =>
+        `give exactly one of entry (a handler file for a new function) and function (an existing one) (given ${props.entry === undefined ? 'neither' : 'both'}).`,
+    },
+    {
+      broken:
+        !Token.isUnresolved(catchUpWindows) &&
+        (!Number.isInteger(catchUpWindows) || catchUpWindows < 0 || catchUpWindows > 100),
+      message: () =>
+        `catchUpWindows must be an integer between 0 and 100 (given ${catchUpWindows}); 0 turns catch-up off.`,
+    },
+    {
+      broken:
+        !Token.isUnresolved(partitions) &&
+        (!Number.isInteger(partitions) || partitions < 1 || partitions > 100),
+      message: () =>
+        `partitions must be an integer between 1 and 100 (given ${partitions}); 1 runs each window whole.`,
+    },
+    {
+      broken: intervalMs === undefined && (catchUpWindows > 0 || partitions > 1),
+      message: () =>
+        `catchUpWindows and partitions need a rate schedule; cron windows cannot be enumerated (given ${props.schedule.expressionString} with catchUpWindows ${catchUpWindows}, partitions ${partitions})`,
+    },
+    {
+      broken: intervalMs !== undefined && intervalMs % partitions !== 0,
+      message: () =>
+        `partitions must divide the interval of ${intervalMs} ms evenly (given ${partitions}); pick a divisor.`,
+    },
+    {
+      broken:
+        props.leaseDuration !== undefined &&
+        !Token.isUnresolved(props.leaseDuration.toMilliseconds()) &&
+        props.leaseDuration.toMilliseconds() < 2_000,
+      message: () =>
+        `leaseDuration must be at least 2 seconds (given ${props.leaseDuration?.toHumanString()}); it is renewed every third of it.`,
+    },
+    {
+      broken:
+        props.overlap !== undefined && props.overlap !== 'skip' && props.overlap !== 'bufferOne',
+      message: () => `overlap must be 'skip' or 'bufferOne' (given ${props.overlap}).`,
+    },
+  ]);
+}

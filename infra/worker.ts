@@ -1,0 +1,422 @@
+import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { WORKER_ENV } from '../shared/worker/env.ts';
+import { describeForDiscovery } from './discovery.ts';
+import { type LanesFunctionProps, newLanesFunction } from './function-props.ts';
+import { enforceRules } from './validation.ts';
+
+/** Limits the validation rules enforce (AWS documentation; see docs/aws-limits.md). */
+export const WORKER_LIMITS = {
+  MIN_MAX_CONCURRENCY: 2,
+  MAX_MAX_CONCURRENCY: 1000,
+  MIN_MAX_RECEIVE_COUNT: 5,
+  VISIBILITY_TIMEOUT_FACTOR: 6,
+} as const;
+
+export interface WorkerProps {
+  /**
+   * Name of the worker in `lanes watch`, `lanes scale <name>` and `lanes dlq --worker <name>`.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Path of the handler file of a new function (a NodejsFunction, bundled with esbuild).
+   * @default - none; give exactly one of `entry` and `function`
+   */
+  readonly entry?: string;
+  /**
+   * An existing function to run instead of a new one. The Worker adds its event source, its
+   * runtime environment (`LANES_*`) and its DLQ permission; its timeout is checked against the
+   * queue's visibility timeout.
+   * @default - none; give exactly one of `entry` and `function`
+   */
+  readonly function?: lambda.Function;
+  /** Handler export of a new function. @default 'handler' */
+  readonly handler?: string;
+  /**
+   * More props of a new function (runtime, architecture, VPC, layers, logging, tracing, bundling).
+   * @default - Node.js 24 on the default architecture; esbuild bundling that includes the AWS SDK
+   * @example
+   * functionProps: { architecture: lambda.Architecture.ARM_64, tracing: lambda.Tracing.ACTIVE,
+   *   bundling: { minify: true, sourceMap: true } }
+   */
+  readonly functionProps?: LanesFunctionProps;
+  /** Timeout of a new function. @default Duration.seconds(15) */
+  readonly timeout?: Duration;
+  /** Memory of a new function, in MB. @default 256 */
+  readonly memorySize?: number;
+  /**
+   * Extra environment variables for a new function. `LANES_*` names are reserved for the runtime.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * What happens to the queues the Worker creates when they leave the stack.
+   * @default RemovalPolicy.DESTROY (CDK's default for queues)
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Create a FIFO queue (per-key order, one batch in flight per message group) or a standard one.
+   * Ignored when `queue` is given.
+   * @default true
+   */
+  readonly fifo?: boolean;
+  /**
+   * An existing queue to consume instead of creating one. Its visibility timeout and redrive
+   * policy are then yours to set (the rules below cannot check them).
+   * @default - a new queue with a dead-letter queue
+   */
+  readonly queue?: sqs.IQueue;
+  /**
+   * An existing dead-letter queue for the new queue and for the runtime's dead-lettering.
+   * @default - a new queue of the same kind (FIFO or standard), kept 14 days
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * Receives before SQS moves a message to the DLQ; the runtime dead-letters it itself, with its
+   * reason, on that last receive. Must be >= 5: throttled invocations count as receives.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Visibility timeout of the new queue; must be >= 6 x timeout + maxBatchingWindow.
+   * @default - 6 x timeout + maxBatchingWindow
+   */
+  readonly visibilityTimeout?: Duration;
+  /** @default 10 */
+  readonly batchSize?: number;
+  /**
+   * How long the event source waits to fill a batch (standard queues only).
+   * @default - no batching window
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Most concurrent invocations the SQS event source mapping starts (2..1000): the worker pool's
+   * parallelism limit. On FIFO queues concurrency is also capped by the number of active groups.
+   * @default 5
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Reserved concurrency of the function; must be >= the sum of its event sources'
+   * maxConcurrency, or throttled invocations count as receives and push healthy messages to the DLQ.
+   * @default - no reservation (the function shares the account's unreserved pool)
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Alarm when the oldest message has waited longer than this.
+   * @default Duration.minutes(5)
+   */
+  readonly maxMessageAge?: Duration;
+  /**
+   * Action for every alarm (an SNS topic action, for example).
+   * @default - alarms are created without actions
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
+}
+
+/** Options of an extra queue consumed by the same worker function. */
+export interface WorkerSourceOptions {
+  /** @default 10 */
+  readonly batchSize?: number;
+  /** @default - no batching window */
+  readonly maxBatchingWindow?: Duration;
+  /** @default 5 */
+  readonly maxConcurrency?: number;
+}
+
+/** The four alarms every worker gets. */
+export interface WorkerAlarms {
+  readonly ageOfOldestMessage: cloudwatch.Alarm;
+  readonly deadLetterDepth: cloudwatch.Alarm;
+  readonly errors: cloudwatch.Alarm;
+  readonly throttles: cloudwatch.Alarm;
+}
+
+/**
+ * A backpressured worker pool: a Lambda function (NodejsFunction) consuming an SQS queue with
+ * partial batch responses, its concurrency capped by the event source mapping's maxConcurrency
+ * (and optionally reserved concurrency), a dead-letter queue, and alarms on message age, DLQ
+ * depth, errors and throttles. Props are checked at synth time against the rules AWS documents.
+ *
+ * @example
+ * const worker = new Worker(this, 'Orders', {
+ *   entry: 'functions/orders-worker.ts',
+ *   maxConcurrency: 10,
+ *   reservedConcurrency: 10,
+ *   environment: { RESULTS_TABLE_NAME: table.tableName },
+ * });
+ * table.grantReadWriteData(worker.function);
+ */
+export class Worker extends Construct {
+  /** The worker's name in the `lanes` CLI. */
+  public readonly name: string;
+  /** The worker function (created or given). */
+  public readonly function: lambda.Function;
+  /** The queue the worker consumes (created or given). */
+  public readonly queue: sqs.IQueue;
+  /** The dead-letter queue (created or given). */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** The event source mapping of `queue`. */
+  public readonly eventSource: SqsEventSource;
+  public readonly alarms: WorkerAlarms;
+  /** Sum of maxConcurrency over the worker's event sources. */
+  public get totalMaxConcurrency(): number {
+    return this.#totalMaxConcurrency;
+  }
+
+  readonly #reservedConcurrency: number | undefined;
+  #totalMaxConcurrency = 0;
+
+  constructor(scope: Construct, id: string, props: WorkerProps) {
+    super(scope, id);
+    this.name = props.name ?? id;
+    const timeout = props.function?.timeout ?? props.timeout ?? Duration.seconds(15);
+    const batchingWindow = props.maxBatchingWindow;
+    const maxConcurrency = props.maxConcurrency ?? 5;
+    const maxReceiveCount = props.maxReceiveCount ?? WORKER_LIMITS.MIN_MAX_RECEIVE_COUNT;
+    const fifo = props.queue ? (props.queue.fifo ?? false) : (props.fifo ?? true);
+    const minVisibilitySeconds =
+      WORKER_LIMITS.VISIBILITY_TIMEOUT_FACTOR * (timeout.isUnresolved() ? 0 : timeout.toSeconds()) +
+      (batchingWindow && !batchingWindow.isUnresolved() ? batchingWindow.toSeconds() : 0);
+    const visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(minVisibilitySeconds);
+    this.#reservedConcurrency = props.reservedConcurrency;
+
+    const reserved = props.reservedConcurrency;
+    const reservedKnown = reserved !== undefined && !Token.isUnresolved(reserved);
+    const reservedEnv = Object.values(WORKER_ENV).filter(
+      (name) => props.environment?.[name] !== undefined,
+    );
+    const newFunctionProps = (
+      [
+        'handler',
+        'functionProps',
+        'timeout',
+        'memorySize',
+        'environment',
+        'reservedConcurrency',
+      ] as const
+    ).filter((key) => props[key] !== undefined);
+    enforceRules(this, [
+      {
+        broken: (props.entry === undefined) === (props.function === undefined),
+        message: () =>
+          `give exactly one of entry (a handler file for a new function) and function (an existing one) (given ${props.entry === undefined ? 'neither' : 'both'}).`,
+      },
+      {
+        broken: props.function !== undefined && newFunctionProps.length > 0,
+        message: () =>
+          `${newFunctionProps.join(', ')} only apply to a new function (given with an existing function); set them on that function instead.`,
+      },
+      {
+        broken: props.name !== undefined && !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(props.name),
+        message: () =>
+          `name must be 1-64 of A-Z a-z 0-9 _ - starting with a letter (given ${JSON.stringify(props.name)}); it is how the lanes CLI finds the worker.`,
+      },
+      ...this.#sourceRules(maxConcurrency, batchingWindow, fifo),
+      {
+        broken:
+          !Token.isUnresolved(maxReceiveCount) &&
+          maxReceiveCount < WORKER_LIMITS.MIN_MAX_RECEIVE_COUNT,
+        message: () =>
+          `maxReceiveCount must be at least ${WORKER_LIMITS.MIN_MAX_RECEIVE_COUNT} (given ${maxReceiveCount}): throttled invocations count as receives, so a low count dead-letters healthy messages. Set maxReceiveCount to ${WORKER_LIMITS.MIN_MAX_RECEIVE_COUNT} or more.`,
+      },
+      {
+        broken:
+          props.visibilityTimeout !== undefined &&
+          !props.visibilityTimeout.isUnresolved() &&
+          !timeout.isUnresolved() &&
+          props.visibilityTimeout.toSeconds() < minVisibilitySeconds,
+        message: () =>
+          `visibilityTimeout must be at least 6 x timeout + maxBatchingWindow = ${minVisibilitySeconds} seconds (given ${props.visibilityTimeout?.toSeconds()} seconds): a shorter one lets SQS hand a batch to a second invocation while the first still runs. Raise visibilityTimeout or lower timeout.`,
+      },
+      {
+        broken: reservedKnown && reserved < maxConcurrency,
+        message: () =>
+          `reservedConcurrency must be at least the sum of the event sources' maxConcurrency (given ${reserved}, maxConcurrency ${maxConcurrency}): the mapping would start invocations that get throttled, and throttles count as receives. Raise reservedConcurrency to ${maxConcurrency} or lower maxConcurrency.`,
+      },
+      {
+        broken: props.queue !== undefined && props.fifo !== undefined,
+        message: () =>
+          `fifo is ignored when an existing queue is given (given fifo: ${props.fifo}); drop fifo, the queue decides.`,
+      },
+      {
+        broken: reservedEnv.length > 0,
+        message: () =>
+          `environment must not set ${reservedEnv.join(', ')} (reserved for the worker runtime, set by this construct); remove them.`,
+      },
+    ]);
+
+    this.deadLetterQueue =
+      props.deadLetterQueue ??
+      new sqs.Queue(this, 'DeadLetterQueue', {
+        fifo: fifo || undefined,
+        retentionPeriod: Duration.days(14),
+        removalPolicy: props.removalPolicy,
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+    this.queue =
+      props.queue ??
+      new sqs.Queue(this, 'Queue', {
+        fifo: fifo || undefined,
+        // EventBridge targets send no deduplication id; content-based dedup covers them, and the
+        // direct publisher's explicit id (the event id) takes precedence over it.
+        contentBasedDeduplication: fifo || undefined,
+        // High-throughput FIFO: quotas per message group instead of per queue.
+        deduplicationScope: fifo ? sqs.DeduplicationScope.MESSAGE_GROUP : undefined,
+        fifoThroughputLimit: fifo ? sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID : undefined,
+        visibilityTimeout,
+        deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+        removalPolicy: props.removalPolicy,
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+
+    const runtimeEnvironment = {
+      [WORKER_ENV.DLQ_URL]: this.deadLetterQueue.queueUrl,
+      [WORKER_ENV.MAX_RECEIVE_COUNT]: String(maxReceiveCount),
+    };
+    this.function = props.function ?? this.#newFunction(props, timeout, runtimeEnvironment);
+    if (props.function) {
+      for (const [key, value] of Object.entries(runtimeEnvironment)) {
+        props.function.addEnvironment(key, value);
+      }
+    }
+    this.deadLetterQueue.grantSendMessages(this.function);
+
+    this.eventSource = this.#addSource(this.queue, {
+      batchSize: props.batchSize,
+      maxBatchingWindow: batchingWindow,
+      maxConcurrency,
+    });
+    this.alarms = this.#createAlarms(props);
+    describeForDiscovery(this, {
+      kind: 'worker',
+      name: this.name,
+      functionName: this.function.functionName,
+      queueUrl: this.queue.queueUrl,
+      deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+    });
+  }
+
+  #newFunction(
+    props: WorkerProps,
+    timeout: Duration,
+    runtimeEnvironment: Record<string, string>,
+  ): lambda.Function {
+    return newLanesFunction(
+      this,
+      'Function',
+      {
+        entry: props.entry,
+        handler: props.handler,
+        timeout,
+        memorySize: props.memorySize,
+        reservedConcurrency: props.reservedConcurrency,
+        environment: { ...props.environment, ...runtimeEnvironment },
+      },
+      props.functionProps,
+    );
+  }
+
+
+  /**
+   * Consumes one more queue with the same function (for example a second pipeline stage). The
+   * reserved-concurrency rule is checked again over all sources.
+   */
+  addQueue(queue: sqs.IQueue, options: WorkerSourceOptions = {}): SqsEventSource {
+    const maxConcurrency = options.maxConcurrency ?? 5;
+    enforceRules(this, this.#sourceRules(maxConcurrency, options.maxBatchingWindow, queue.fifo));
+    const reserved = this.#reservedConcurrency;
+    const total = this.#totalMaxConcurrency + maxConcurrency;
+    enforceRules(this, [
+      {
+        broken: reserved !== undefined && !Token.isUnresolved(reserved) && reserved < total,
+        message: () =>
+          `reservedConcurrency must be at least the sum of the event sources' maxConcurrency (given ${reserved}, sum ${total} after adding ${queue.node.path}): raise reservedConcurrency to ${total} or lower maxConcurrency.`,
+      },
+    ]);
+    return this.#addSource(queue, { ...options, maxConcurrency });
+  }
+
+  #sourceRules(maxConcurrency: number, batchingWindow: Duration | undefined, fifo: boolean) {
+    return [
+      {
+        broken:
+          !Token.isUnresolved(maxConcurrency) &&
+          (!Number.isInteger(maxConcurrency) ||
+            maxConcurrency < WORKER_LIMITS.MIN_MAX_CONCURRENCY ||
+            maxConcurrency > WORKER_LIMITS.MAX_MAX_CONCURRENCY),
+        message: () =>
+          `maxConcurrency must be an integer between ${WORKER_LIMITS.MIN_MAX_CONCURRENCY} and ${WORKER_LIMITS.MAX_MAX_CONCURRENCY} (given ${maxConcurrency}): it is the SQS event source mapping's ScalingConfig.MaximumConcurrency. Pick a value in that range.`,
+      },
+      {
+        broken: fifo && batchingWindow !== undefined,
+        message: () =>
+          `maxBatchingWindow is not supported on FIFO queues (given ${batchingWindow?.toHumanString()}): remove it, or use a standard queue (fifo: false) for this worker.`,
+      },
+    ];
+  }
+
+  #addSource(queue: sqs.IQueue, options: WorkerSourceOptions): SqsEventSource {
+    const source = new SqsEventSource(queue, {
+      batchSize: options.batchSize ?? 10,
+      maxBatchingWindow: options.maxBatchingWindow,
+      maxConcurrency: options.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    this.function.addEventSource(source);
+    // The runtime's per-key policy requeues a busy key's event as a delayed copy on a standard
+    // queue before the redrive policy would dead-letter it (FIFO queues are only postponed).
+    if (!queue.fifo) queue.grantSendMessages(this.function);
+    this.#totalMaxConcurrency += options.maxConcurrency ?? 0;
+    return source;
+  }
+
+  #createAlarms(props: WorkerProps): WorkerAlarms {
+    const maxAge = props.maxMessageAge ?? Duration.minutes(5);
+    const period = Duration.minutes(1);
+    const alarms: WorkerAlarms = {
+      ageOfOldestMessage: this.queue
+        .metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' })
+        .createAlarm(this, 'AgeOfOldestMessageAlarm', {
+          threshold: maxAge.toSeconds(),
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `Oldest message on ${this.node.path} waited more than ${maxAge.toHumanString()}: the worker falls behind or is stuck.`,
+        }),
+      deadLetterDepth: this.deadLetterQueue
+        .metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' })
+        .createAlarm(this, 'DeadLetterDepthAlarm', {
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `Messages in the dead-letter queue of ${this.node.path}: list them with their reason (lanes dlq list) and redrive after the fix.`,
+        }),
+      errors: this.function.metricErrors({ period }).createAlarm(this, 'ErrorsAlarm', {
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `Invocation errors in ${this.node.path} (whole batches failed).`,
+      }),
+      throttles: this.function.metricThrottles({ period }).createAlarm(this, 'ThrottlesAlarm', {
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `Throttled invocations in ${this.node.path}: raise reservedConcurrency or lower maxConcurrency.`,
+      }),
+    };
+    if (props.alarmAction) {
+      for (const alarm of Object.values(alarms)) alarm.addAlarmAction(props.alarmAction);
+    }
+    return alarms;
+  }
+}

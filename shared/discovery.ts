@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/**
+ * What the lanes constructs publish about themselves as stack outputs, so the `lanes` CLI finds
+ * the workers and workflows of any app built with them (not a hard-coded list): each construct
+ * adds one output whose description is {@link DESCRIPTOR_DESCRIPTION} and whose value is a JSON
+ * descriptor. One definition for both sides: the constructs write it, the CLI reads it.
+ */
+export const DESCRIPTOR_DESCRIPTION = 'lanes:descriptor';
+
+export const WorkerDescriptorSchema = z.object({
+  kind: z.literal('worker'),
+  name: z.string(),
+  functionName: z.string(),
+  queueUrl: z.string(),
+  deadLetterQueueUrl: z.string(),
+});
+
+export const WorkflowDescriptorSchema = z.object({
+  kind: z.literal('workflow'),
+  name: z.string(),
+  stateMachineArn: z.string(),
+});
+
+export const DescriptorSchema = z.discriminatedUnion('kind', [
+  WorkerDescriptorSchema,
+  WorkflowDescriptorSchema,
+]);
+
+export type WorkerDescriptor = z.infer<typeof WorkerDescriptorSchema>;
+export type WorkflowDescriptor = z.infer<typeof WorkflowDescriptorSchema>;
+export type Descriptor = z.infer<typeof DescriptorSchema>;
