@@ -2,7 +2,7 @@ import { Duration, Names, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { OverlapPolicy } from '../shared/coordination/schedule.ts';
 import { ScheduleEnv } from '../shared/coordination/schedule-env.ts';

@@ -1,6 +1,6 @@
 import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -322,7 +322,6 @@ export class Worker extends Construct {
       props.functionProps,
     );
   }
-
 
   /**
    * Consumes one more queue with the same function (for example a second pipeline stage). The
