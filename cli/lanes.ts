@@ -1,144 +1,93 @@
 /**
- * `lanes`: run the embedded LocalStack, deploy, and run the demo.
+ * `lanes`: run the embedded LocalStack, deploy, and operate the workers and workflows of any app
+ * built with the lanes constructs (found from the deployed stacks, not from a list).
  *
  * @example
  * npx lanes localstack start
- * npx lanes demo --events 300 --keys 20
+ * npx lanes watch --count 1
+ * npx lanes scale orders --reserved 20 --max-concurrency 10
  */
-import { parseArgs } from 'node:util';
-import {
-  awsEnvironment,
-  ensureLocalStack,
-  localStackStatus,
-  operationsTarget,
-  resolveTarget,
-  stopLocalStack,
-} from '../embedded-localstack/lifecycle.ts';
-import { provisionLocalStack } from '../embedded-localstack/provision.ts';
-import { paths } from '../embedded-localstack/settings.ts';
-import { deployAll } from './deploy.ts';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../embedded-localstack/settings.ts';
+import { LanesError } from '../shared/errors.ts';
+import type { Command } from './command.ts';
+import { deployCommand } from './deploy-command.ts';
+import { dlqCommand } from './dlq.ts';
+import { localstackCommand } from './localstack-command.ts';
+import { scaleCommand, watchCommand } from './ops.ts';
+import { planCommand } from './plan.ts';
+import { UsageError } from './usage.ts';
+import { workflowCommand } from './workflow.ts';
 
-const USAGE = `lanes <command>
+const COMMANDS: readonly Command[] = [
+  localstackCommand,
+  deployCommand,
+  watchCommand,
+  scaleCommand,
+  dlqCommand,
+  workflowCommand,
+  planCommand,
+];
 
-  localstack setup     provision the embedded LocalStack (Python venv, DynamoDB Local, executor)
-  localstack start     start it in the background (no-op when it already runs)
-  localstack status    show whether it answers and which services are up
-  localstack stop      stop it and any Lambda runtime process it left
-  deploy               deploy every reference stack to the target
-  demo                 start LocalStack if needed, deploy, publish events and report
-      --events N         events to publish (default 300)
-      --keys N           partition keys (default 20)
-      --mode M           direct | eventbridge (default direct)
-  watch                queue depth, DLQ depth and concurrency of each worker, every 2 s
-      --interval S --count N
-  scale <worker>       change caps at run time: --reserved N --max-concurrency N
-  dlq list|redrive     dead letters with their reason; move them back after a fix
-      --worker orders|notifications  --strategy auto|move-task|client
-  plan                 capacity plan: --rate N --processing-ms N [--batch 10] [--fifo --keys N]
-  workflow show <key>  status and step history of the workflows of a business key
+function version(): string {
+  const manifest = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8'));
+  return String(manifest.version);
+}
 
-Target: the embedded LocalStack on 127.0.0.1:4566 unless AWS_ENDPOINT_URL or LANES_ENDPOINT_URL
-names another endpoint, or LANES_TARGET=aws selects real AWS.`;
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'lanes <command> [options]     (lanes <command> --help for its options)',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Target: the embedded LocalStack on 127.0.0.1:4566 (LANES_LOCALSTACK_PORT moves it) unless',
+    'AWS_ENDPOINT_URL or LANES_ENDPOINT_URL names another endpoint, or LANES_TARGET=aws selects AWS.',
+    '  --version   print the lanes version',
+  ].join('\n');
+}
 
-const log = (line: string) => console.log(line);
-
-async function main(argv: string[]): Promise<number> {
-  const [command, subcommand] = argv;
-  switch (command) {
-    case 'localstack':
-      return localstack(subcommand);
-    case 'deploy': {
-      const { target } = await ensureLocalStack({ log });
-      await deployAll(target, { log });
-      return 0;
-    }
-    case 'demo':
-      return demo(argv.slice(1));
-    case 'plan':
-      return (await import('./plan.ts')).planCommand(argv.slice(1));
-    case 'workflow': {
-      Object.assign(process.env, awsEnvironment(await operationsTarget()));
-      const key = argv[2];
-      if (subcommand !== 'show' || !key)
-        throw new Error('usage: lanes workflow show <business-key>');
-      await (await import('./workflow.ts')).showWorkflow(key);
-      return process.exitCode === 1 ? 1 : 0;
-    }
-    case 'watch':
-    case 'scale':
-    case 'dlq': {
-      // Operations on a deployed pipeline: point the SDK at the target, start nothing.
-      Object.assign(process.env, awsEnvironment(await operationsTarget()));
-      if (command === 'dlq') return (await import('./dlq.ts')).dlqCommand(argv.slice(1));
-      const ops = await import('./ops.ts');
-      return command === 'watch'
-        ? ops.watchCommand(argv.slice(1))
-        : ops.scaleCommand(argv.slice(1));
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-      console.log(USAGE);
-      return 0;
-    default:
-      console.error(`Unknown command: ${command}\n\n${USAGE}`);
+/**
+ * Runs the CLI with `argv` (without node and the script) and resolves to the exit status:
+ * 0 success, 1 failure (the error says why and how to fix it), 2 usage error (with the usage).
+ */
+export async function runCli(
+  argv: readonly string[],
+  print: (line: string) => void = (line) => console.log(line),
+  printError: (line: string) => void = (line) => console.error(line),
+): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    print(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    print(version());
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    printError(`Unknown command: ${name}\n\n${usage()}`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    print(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(args, print);
+  } catch (error) {
+    // parseArgs throws TypeErrors with a code for unknown options and missing values.
+    const code = (error as { code?: string }).code ?? '';
+    if (error instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
+      printError(`${(error as Error).message}\n\nusage: ${command.usage}`);
       return 2;
-  }
-}
-
-async function localstack(subcommand: string | undefined): Promise<number> {
-  switch (subcommand) {
-    case 'setup':
-      provisionLocalStack(log);
-      log(`[localstack] provisioned (${paths.venv})`);
-      return 0;
-    case 'start':
-      await ensureLocalStack({ log });
-      return 0;
-    case 'stop':
-      if (!(await stopLocalStack({ log }))) log('[localstack] was not running');
-      return 0;
-    case 'status': {
-      const status = await localStackStatus(resolveTarget());
-      console.log(JSON.stringify(status, null, 2));
-      return status.running ? 0 : 1;
     }
-    default:
-      console.error(`Unknown: lanes localstack ${subcommand ?? ''}\n\n${USAGE}`);
-      return 2;
+    printError(error instanceof LanesError ? `${error.name}: ${error.message}` : String(error));
+    if (!(error instanceof LanesError) && error instanceof Error && error.stack) {
+      printError(error.stack);
+    }
+    return 1;
   }
 }
-
-async function demo(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      events: { type: 'string', default: '300' },
-      keys: { type: 'string', default: '20' },
-      mode: { type: 'string', default: 'direct' },
-    },
-  });
-  const events = Number(values.events);
-  const keys = Number(values.keys);
-  if (!Number.isInteger(events) || events < 1)
-    throw new Error(`--events must be a positive integer (given ${values.events})`);
-  if (!Number.isInteger(keys) || keys < 1)
-    throw new Error(`--keys must be a positive integer (given ${values.keys})`);
-  if (values.mode !== 'direct' && values.mode !== 'eventbridge') {
-    throw new Error(`--mode must be direct or eventbridge (given ${values.mode})`);
-  }
-  const { target } = await ensureLocalStack({ log });
-  Object.assign(process.env, awsEnvironment(target));
-  await deployAll(target, { log });
-  const { runDemo } = await import('../examples/orders/demo.ts'); // TEMP
-  const report = await runDemo({ events, keys, mode: values.mode });
-  return report.processed === events && report.failed === 0 ? 0 : 1;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
-    process.exit(1);
-  },
-);

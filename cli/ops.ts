@@ -6,93 +6,63 @@ import {
   PutFunctionConcurrencyCommand,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { readOutputs } from './deploy.ts';
-
-/** Workers of Lanes-Pipeline, by the names the CLI accepts, with their stack output keys. */
-export const PIPELINE_WORKERS = {
-  orders: { queue: 'OrdersQueueUrl', dlq: 'OrdersDlqUrl', fn: 'OrdersFunctionName' },
-  notifications: {
-    queue: 'NotificationsQueueUrl',
-    dlq: 'NotificationsDlqUrl',
-    fn: 'NotificationsFunctionName',
-  },
-} as const;
-type WorkerName = keyof typeof PIPELINE_WORKERS;
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { queueDepths } from '../shared/dlq/depth.ts';
+import type { Command, Print } from './command.ts';
+import { type DeployedWorker, discoverApp, pickByName } from './discovery.ts';
+import { connectToDeployedTarget } from './target.ts';
+import { integerOption, UsageError } from './usage.ts';
 
 /** A point-in-time view of one worker: queue depths, DLQ depth and concurrency settings. */
 export interface WorkerSnapshot {
-  worker: WorkerName;
-  visible: number;
-  inFlight: number;
-  deadLetters: number;
-  reservedConcurrency?: number;
-  maxConcurrency?: number;
-  mappingState?: string;
+  readonly worker: string;
+  readonly stackName: string;
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly deadLetters: number;
+  readonly reservedConcurrency?: number;
+  readonly maxConcurrency?: number;
+  readonly mappingState?: string;
 }
 
-function pipelineOutput(key: string): string {
-  const outputs = readOutputs()['Lanes-Pipeline'];
-  const value = outputs?.[key];
-  if (!value)
-    throw new Error(`Lanes-Pipeline has no output ${key}: deploy it first (npm run deploy).`);
-  return value;
-}
-
-function workerNamed(name: string | undefined): WorkerName {
-  if (name && name in PIPELINE_WORKERS) return name as WorkerName;
-  throw new Error(
-    `worker must be one of ${Object.keys(PIPELINE_WORKERS).join(', ')} (given ${name ?? 'nothing'})`,
-  );
-}
-
-async function queueDepth(
-  sqs: SQSClient,
-  queueUrl: string,
-): Promise<{ visible: number; inFlight: number }> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
-}
-
-async function mappingOf(lambda: LambdaClient, functionName: string) {
+async function mappingOf(lambda: LambdaClient, functionName: string, queueUrl: string) {
   const { EventSourceMappings = [] } = await lambda.send(
     new ListEventSourceMappingsCommand({ FunctionName: functionName }),
   );
-  return EventSourceMappings[0];
+  // The worker's own queue: its ARN ends with the queue name the URL ends with.
+  const queueName = queueUrl.split('/').pop() ?? '';
+  return (
+    EventSourceMappings.find((m) => m.EventSourceArn?.endsWith(`:${queueName}`)) ??
+    EventSourceMappings[0]
+  );
 }
 
 /**
  * Reads queue depth, DLQ depth, reserved concurrency and the mapping's maximum concurrency of
- * every pipeline worker.
+ * each worker.
  *
  * @example
- * for (const s of await snapshotWorkers()) console.log(s.worker, s.visible, s.deadLetters);
+ * const { workers } = await discoverApp();
+ * for (const s of await snapshotWorkers(workers)) console.log(s.worker, s.visible, s.deadLetters);
  */
 export async function snapshotWorkers(
+  workers: readonly DeployedWorker[],
   sqs = new SQSClient({}),
   lambda = new LambdaClient({}),
 ): Promise<WorkerSnapshot[]> {
   return Promise.all(
-    (Object.keys(PIPELINE_WORKERS) as WorkerName[]).map(async (worker) => {
-      const keys = PIPELINE_WORKERS[worker];
-      const functionName = pipelineOutput(keys.fn);
+    workers.map(async (worker) => {
       const [depth, dlq, concurrency, mapping] = await Promise.all([
-        queueDepth(sqs, pipelineOutput(keys.queue)),
-        queueDepth(sqs, pipelineOutput(keys.dlq)),
-        lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName })),
-        mappingOf(lambda, functionName),
+        queueDepths(worker.queueUrl, sqs),
+        queueDepths(worker.deadLetterQueueUrl, sqs),
+        lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: worker.functionName })),
+        mappingOf(lambda, worker.functionName, worker.queueUrl),
       ]);
       return {
-        worker,
-        ...depth,
+        worker: worker.name,
+        stackName: worker.stackName,
+        visible: depth.visible,
+        inFlight: depth.inFlight,
         deadLetters: dlq.visible + dlq.inFlight,
         ...(concurrency.ReservedConcurrentExecutions !== undefined
           ? { reservedConcurrency: concurrency.ReservedConcurrentExecutions }
@@ -106,39 +76,53 @@ export async function snapshotWorkers(
   );
 }
 
-function formatSnapshot(rows: WorkerSnapshot[]): string {
-  const header = 'worker          visible  in-flight  dlq   reserved  max-conc  mapping';
+/** The table `lanes watch` prints. */
+export function formatSnapshot(rows: readonly WorkerSnapshot[]): string {
+  const width = Math.max(15, ...rows.map((r) => r.worker.length + 1));
+  const header = `${'worker'.padEnd(width)} ${'stack'.padEnd(20)} visible  in-flight  dlq   reserved  max-conc  mapping`;
   const lines = rows.map(
     (r) =>
-      `${r.worker.padEnd(15)} ${String(r.visible).padStart(7)}  ${String(r.inFlight).padStart(9)}  ${String(r.deadLetters).padStart(4)}  ${String(r.reservedConcurrency ?? '-').padStart(8)}  ${String(r.maxConcurrency ?? '-').padStart(8)}  ${r.mappingState ?? '-'}`,
+      `${r.worker.padEnd(width)} ${r.stackName.padEnd(20)} ${String(r.visible).padStart(7)}  ${String(r.inFlight).padStart(9)}  ${String(r.deadLetters).padStart(4)}  ${String(r.reservedConcurrency ?? '-').padStart(8)}  ${String(r.maxConcurrency ?? '-').padStart(8)}  ${r.mappingState ?? '-'}`,
   );
   return [header, ...lines].join('\n');
 }
 
-/** `lanes watch [--interval S] [--count N]`: prints the workers' state every S seconds. */
-export async function watchCommand(
-  argv: string[],
-  print = (line: string) => console.log(line),
-): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      interval: { type: 'string', default: '2' },
-      count: { type: 'string', default: '0' },
-    },
-  });
-  const intervalMs = Number(values.interval) * 1000;
-  const count = Number(values.count);
-  if (!(intervalMs >= 500))
-    throw new Error(`--interval must be at least 0.5 seconds (given ${values.interval})`);
-  if (!Number.isInteger(count) || count < 0)
-    throw new Error(`--count must be 0 (forever) or more (given ${values.count})`);
-  for (let round = 1; count === 0 || round <= count; round++) {
-    print(`\n${new Date().toISOString()}\n${formatSnapshot(await snapshotWorkers())}`);
-    if (count === 0 || round < count) await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  return 0;
-}
+export const watchCommand: Command = {
+  name: 'watch',
+  summary: 'queue, in-flight and DLQ depth and the concurrency caps of every worker',
+  usage: `lanes watch [--stack NAME]... [--interval SECONDS] [--count N]
+
+  Prints the state of every worker the lanes constructs describe in the deployed stacks.
+  --stack NAME      only this stack (repeatable; default: every stack on the target)
+  --interval S      seconds between rounds (default 2, at least 0.5)
+  --count N         rounds to print (default 0: until interrupted)`,
+  async run(args, print) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        stack: { type: 'string', multiple: true },
+        interval: { type: 'string', default: '2' },
+        count: { type: 'string', default: '0' },
+      },
+    });
+    const intervalMs = Number(values.interval) * 1000;
+    if (!(intervalMs >= 500)) {
+      throw new UsageError(`--interval must be at least 0.5 seconds (given ${values.interval})`);
+    }
+    const count = integerOption('count', values.count) ?? 0;
+    await connectToDeployedTarget();
+    const { workers } = await discoverApp({ stacks: values.stack });
+    if (workers.length === 0) {
+      print('No lanes workers found on the target: deploy an app that uses the Worker construct.');
+      return 1;
+    }
+    for (let round = 1; count === 0 || round <= count; round++) {
+      print(`\n${new Date().toISOString()}\n${formatSnapshot(await snapshotWorkers(workers))}`);
+      if (count === 0 || round < count) await new Promise((r) => setTimeout(r, intervalMs));
+    }
+    return 0;
+  },
+};
 
 /**
  * Checks a run-time scaling request with the same rules the Worker construct applies at synth
@@ -148,7 +132,7 @@ export async function watchCommand(
  */
 export function validateScaling(
   request: { reserved?: number; maxConcurrency?: number },
-  current: WorkerSnapshot,
+  current: Pick<WorkerSnapshot, 'reservedConcurrency' | 'maxConcurrency'>,
 ): string[] {
   const problems: string[] = [];
   const { reserved, maxConcurrency } = request;
@@ -179,56 +163,82 @@ export function validateScaling(
   return problems;
 }
 
-/** `lanes scale <worker> [--reserved N] [--max-concurrency N]`: changes a worker's caps at run time. */
-export async function scaleCommand(
-  argv: string[],
-  print = (line: string) => console.log(line),
-): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { reserved: { type: 'string' }, 'max-concurrency': { type: 'string' } },
-  });
-  const worker = workerNamed(positionals[0]);
-  const reserved = values.reserved !== undefined ? Number(values.reserved) : undefined;
-  const maxConcurrency =
-    values['max-concurrency'] !== undefined ? Number(values['max-concurrency']) : undefined;
-  if (reserved === undefined && maxConcurrency === undefined) {
-    throw new Error('lanes scale needs --reserved N and/or --max-concurrency N');
-  }
-  const lambda = new LambdaClient({});
-  const current = (await snapshotWorkers(new SQSClient({}), lambda)).find(
-    (s) => s.worker === worker,
-  );
-  if (!current) throw new Error(`No state for worker ${worker}`);
-  const problems = validateScaling(
-    {
-      ...(reserved !== undefined ? { reserved } : {}),
-      ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
-    },
-    current,
-  );
-  if (problems.length > 0) throw new Error(`Cannot scale ${worker}:\n- ${problems.join('\n- ')}`);
+export const scaleCommand: Command = {
+  name: 'scale',
+  summary: "change a worker's reserved concurrency and mapping maximum concurrency at run time",
+  usage: `lanes scale <worker> [--reserved N] [--max-concurrency N] [--stack NAME]
 
-  const functionName = pipelineOutput(PIPELINE_WORKERS[worker].fn);
+  <worker>             a worker's name (lanes watch lists them; <stack>/<name> when ambiguous)
+  --reserved N         the function's reserved concurrency
+  --max-concurrency N  the event source mapping's maximum concurrency (2..1000)
+  Refuses a reservation below the maximum concurrency: throttled batches count as receives.`,
+  async run(args, print) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        reserved: { type: 'string' },
+        'max-concurrency': { type: 'string' },
+        stack: { type: 'string', multiple: true },
+      },
+    });
+    const reserved = integerOption('reserved', values.reserved);
+    const maxConcurrency = integerOption('max-concurrency', values['max-concurrency'], {
+      min: 2,
+      max: 1000,
+    });
+    if (reserved === undefined && maxConcurrency === undefined) {
+      throw new UsageError('lanes scale needs --reserved N and/or --max-concurrency N');
+    }
+    await connectToDeployedTarget();
+    const { workers } = await discoverApp({ stacks: values.stack });
+    const worker = pickByName('worker', workers, positionals[0]);
+    const lambda = new LambdaClient({});
+    const [current] = await snapshotWorkers([worker], new SQSClient({}), lambda);
+    if (!current) throw new UsageError(`No state for worker ${worker.name}`);
+    const problems = validateScaling(
+      {
+        ...(reserved !== undefined ? { reserved } : {}),
+        ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
+      },
+      current,
+    );
+    if (problems.length > 0) {
+      throw new UsageError(`Cannot scale ${worker.name}:\n- ${problems.join('\n- ')}`);
+    }
+    await applyScaling(worker, current, { reserved, maxConcurrency }, lambda, print);
+    return 0;
+  },
+};
+
+async function applyScaling(
+  worker: DeployedWorker,
+  current: WorkerSnapshot,
+  request: { reserved: number | undefined; maxConcurrency: number | undefined },
+  lambda: LambdaClient,
+  print: Print,
+): Promise<void> {
+  const { reserved, maxConcurrency } = request;
   // Raise the reservation before the mapping's cap, and lower it after, so the pair never breaks the rule.
   const raiseFirst = reserved !== undefined && reserved >= (current.reservedConcurrency ?? 0);
   const putReserved = async () => {
     if (reserved === undefined) return;
     await lambda.send(
       new PutFunctionConcurrencyCommand({
-        FunctionName: functionName,
+        FunctionName: worker.functionName,
         ReservedConcurrentExecutions: reserved,
       }),
     );
     print(
-      `[scale] ${worker}: reserved concurrency ${current.reservedConcurrency ?? '-'} -> ${reserved}`,
+      `[scale] ${worker.name}: reserved concurrency ${current.reservedConcurrency ?? '-'} -> ${reserved}`,
     );
   };
   const putMax = async () => {
     if (maxConcurrency === undefined) return;
-    const mapping = await mappingOf(lambda, functionName);
-    if (!mapping?.UUID) throw new Error(`${functionName} has no event source mapping`);
+    const mapping = await mappingOf(lambda, worker.functionName, worker.queueUrl);
+    if (!mapping?.UUID) {
+      throw new UsageError(`${worker.functionName} has no event source mapping to scale`);
+    }
     await lambda.send(
       new UpdateEventSourceMappingCommand({
         UUID: mapping.UUID,
@@ -236,7 +246,7 @@ export async function scaleCommand(
       }),
     );
     print(
-      `[scale] ${worker}: mapping maximum concurrency ${current.maxConcurrency ?? '-'} -> ${maxConcurrency}`,
+      `[scale] ${worker.name}: mapping maximum concurrency ${current.maxConcurrency ?? '-'} -> ${maxConcurrency}`,
     );
   };
   if (raiseFirst) {
@@ -246,5 +256,4 @@ export async function scaleCommand(
     await putMax();
     await putReserved();
   }
-  return 0;
 }

@@ -1,11 +1,22 @@
 import { parseArgs } from 'node:util';
 import { planCapacity } from '../shared/capacity/plan.ts';
+import type { Command } from './command.ts';
+import { UsageError } from './usage.ts';
+
+const USAGE = `lanes plan --rate <msg/s> --processing-ms <ms> [--batch 10] [--fifo --keys N] [--writes-per-key N]
+
+  --rate N            messages per second to sustain
+  --processing-ms N   time one message takes in the function
+  --batch N           batch size (default 10)
+  --fifo              a FIFO queue; --keys N active message groups cap its concurrency
+  --writes-per-key N  DynamoDB writes per message on the message's key (hot-partition check)
+  Exits 1 when the plan runs into an AWS limit (the warnings say which).`;
 
 /**
  * `lanes plan --rate 500 --processing-ms 40 --batch 10 --fifo --keys 50`: the concurrency a
  * worker needs and the settings that carry it.
  */
-export function planCommand(argv: string[], print = (line: string) => console.log(line)): number {
+export function plan(argv: string[], print = (line: string) => console.log(line)): number {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -18,9 +29,7 @@ export function planCommand(argv: string[], print = (line: string) => console.lo
     },
   });
   if (!values.rate || !values['processing-ms']) {
-    throw new Error(
-      'usage: lanes plan --rate <msg/s> --processing-ms <ms> [--batch 10] [--fifo --keys N] [--writes-per-key N]',
-    );
+    throw new UsageError('lanes plan needs --rate and --processing-ms');
   }
   const plan = planCapacity({
     ratePerSecond: Number(values.rate),
@@ -41,3 +50,10 @@ export function planCommand(argv: string[], print = (line: string) => console.lo
   for (const warning of plan.warnings) print(`warning: ${warning}`);
   return plan.warnings.length > 0 ? 1 : 0;
 }
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'capacity plan: the concurrency and settings a worker needs for a rate',
+  usage: USAGE,
+  run: async (args, print) => plan(args, print),
+};

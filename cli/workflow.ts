@@ -1,46 +1,38 @@
 /**
  * `lanes workflow show <business key>`: a workflow's status and step history, found by business
- * key in the reference workflows of Lanes-Workflows (direct and queue-dispatched).
+ * key in every workflow the lanes constructs describe in the deployed stacks.
  *
  * @example
  * await showWorkflow('order-42');
  */
-
+import { parseArgs } from 'node:util';
 import {
   type StepRecord,
   WorkflowHistory,
   type WorkflowReport,
 } from '../shared/workflows/history.ts';
-import { readOutputs } from './deploy.ts';
-
-/** The state machines the command searches, by label, from the Lanes-Workflows outputs. */
-const WORKFLOW_OUTPUT_KEYS = {
-  'order-fulfilment (direct)': 'DirectStateMachineArn',
-  'order-fulfilment (queue)': 'QueuedStateMachineArn',
-} as const;
+import type { Command } from './command.ts';
+import { discoverApp } from './discovery.ts';
+import { connectToDeployedTarget } from './target.ts';
+import { UsageError } from './usage.ts';
 
 export interface ShowWorkflowOptions {
   /** @default console.log */
   readonly print?: (line: string) => void;
-  /** State machines to search, label -> ARN. @default - from the deployed Lanes-Workflows outputs */
+  /** State machines to search, name -> ARN. @default - every workflow deployed on the target */
   readonly stateMachines?: Readonly<Record<string, string>>;
   /** @default - a WorkflowHistory on the environment's endpoint */
   readonly history?: WorkflowHistory;
 }
 
-function stateMachinesFromOutputs(): Record<string, string> {
-  const outputs = readOutputs()['Lanes-Workflows'];
-  if (!outputs) {
-    throw new Error(
-      'Lanes-Workflows has no outputs in .lanes/outputs.json: deploy it first (npm run deploy).',
-    );
-  }
-  const found: Record<string, string> = {};
-  for (const [label, key] of Object.entries(WORKFLOW_OUTPUT_KEYS)) {
-    const arn = outputs[key];
-    if (arn) found[label] = arn;
-  }
-  return found;
+async function stateMachinesOnTarget(stacks?: readonly string[]): Promise<Record<string, string>> {
+  const { workflows } = await discoverApp({ stacks });
+  return Object.fromEntries(
+    workflows.map((workflow) => [
+      `${workflow.name} (${workflow.stackName})`,
+      workflow.stateMachineArn,
+    ]),
+  );
 }
 
 function time(date: Date | undefined): string {
@@ -78,15 +70,15 @@ export function formatWorkflowReport(label: string, report: WorkflowReport): str
 }
 
 /**
- * Prints the status and step history of every reference workflow execution for `businessKey`.
- * Sets `process.exitCode = 1` when none is found.
+ * Prints the status and step history of every workflow execution for `businessKey`.
+ * @returns the number of executions found
  */
 export async function showWorkflow(
   businessKey: string,
   options: ShowWorkflowOptions = {},
-): Promise<void> {
+): Promise<number> {
   const print = options.print ?? ((line: string) => console.log(line));
-  const stateMachines = options.stateMachines ?? stateMachinesFromOutputs();
+  const stateMachines = options.stateMachines ?? (await stateMachinesOnTarget());
   const history = options.history ?? new WorkflowHistory();
   let found = 0;
   for (const [label, arn] of Object.entries(stateMachines)) {
@@ -99,6 +91,31 @@ export async function showWorkflow(
     print(
       `No workflow found for business key ${businessKey} in ${Object.keys(stateMachines).join(', ') || 'no state machine'}.`,
     );
-    process.exitCode = 1;
   }
+  return found;
 }
+
+export const workflowCommand: Command = {
+  name: 'workflow',
+  summary: 'status and step history of the workflows of a business key',
+  usage: `lanes workflow show <business-key> [--stack NAME]
+
+  Searches every workflow the lanes constructs describe in the deployed stacks (or --stack's).
+  Exits 1 when no execution has that business key.`,
+  async run(args, print) {
+    const [action, ...rest] = args;
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { stack: { type: 'string', multiple: true } },
+    });
+    const key = positionals[0];
+    if (action !== 'show' || !key) {
+      throw new UsageError('lanes workflow needs show <business-key>');
+    }
+    await connectToDeployedTarget();
+    const stateMachines = await stateMachinesOnTarget(values.stack);
+    const found = await showWorkflow(key, { print, stateMachines });
+    return found > 0 ? 0 : 1;
+  },
+};
