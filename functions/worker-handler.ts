@@ -15,7 +15,11 @@ import { KeyBusyError } from '../shared/coordination/errors.ts';
 import { type KeyConcurrency, planQueueRetry } from '../shared/coordination/key-policy.ts';
 import type { powertoolsIdempotency } from '../shared/coordination/powertools-idempotency.ts';
 import { integerEnv, optionalEnv } from '../shared/env.ts';
-import type { EventCatalogue } from '../shared/events/catalogue.ts';
+import type {
+  EventCatalogue,
+  EventDefinition,
+  EventOfDefinitions,
+} from '../shared/events/catalogue.ts';
 import type { Envelope } from '../shared/events/envelope.ts';
 import { type DeadLetterSink, SqsDeadLetterSink } from '../shared/worker/dead-letter.ts';
 import { type Delivery, decodeRecord, fromFifoQueue } from '../shared/worker/decode.ts';
@@ -47,13 +51,22 @@ export interface RecordContext {
   readonly lambdaContext: Context | undefined;
 }
 
-/** The business function: process one event, throw to fail it (NonRetryableError to dead-letter it now). */
-export type ProcessEvent = (event: Envelope, context: RecordContext) => Promise<void>;
+/**
+ * The business function: process one event, throw to fail it (NonRetryableError to dead-letter
+ * it now). `TEvent` is the catalogue's typed envelope (`EventOf<typeof catalogue>`).
+ */
+export type ProcessEvent<TEvent extends Envelope = Envelope> = (
+  event: TEvent,
+  context: RecordContext,
+) => Promise<void>;
 
-export interface WorkerOptions {
+export interface WorkerOptions<
+  TDefinitions extends readonly EventDefinition[] = readonly EventDefinition[],
+> {
   /** Event types this worker accepts; other records are dead-lettered as invalid. */
-  readonly catalogue: EventCatalogue;
-  readonly processEvent: ProcessEvent;
+  readonly catalogue: EventCatalogue<TDefinitions>;
+  /** Receives each valid event, typed by the catalogue's schemas. */
+  readonly processEvent: ProcessEvent<EventOfDefinitions<TDefinitions>>;
   /** @default - process.env.POWERTOOLS_SERVICE_NAME, else 'lanes-worker' */
   readonly serviceName?: string;
   /** @default - a Powertools Logger for `serviceName` */
@@ -109,13 +122,15 @@ function defaultMaxReceiveCount(): number | undefined {
  * Builds the SQS record handler used inside a batch: decode and validate, process, and sort the
  * failures (retry, or dead-letter with a reason). Exposed without middy for unit tests.
  */
-export function createRecordHandler(
-  options: WorkerOptions & {
+export function createRecordHandler<const TDefinitions extends readonly EventDefinition[]>(
+  options: WorkerOptions<TDefinitions> & {
     logger: Logger;
     metrics: Metrics;
     context?: () => Context | undefined;
   },
 ): (record: SQSRecord) => Promise<void> {
+  // decodeRecord validated `data` against the schema of the record's type before this runs.
+  const processEvent = options.processEvent as ProcessEvent;
   const deadLetter = options.deadLetter ?? defaultDeadLetter();
   const maxReceiveCount = options.maxReceiveCount ?? defaultMaxReceiveCount();
   const now = options.now ?? (() => Date.now());
@@ -127,8 +142,8 @@ export function createRecordHandler(
     return retryDelay;
   };
   const processOnce = options.idempotency
-    ? makeIdempotent(options.processEvent, options.idempotency)
-    : options.processEvent;
+    ? makeIdempotent(processEvent, options.idempotency)
+    : processEvent;
   /** Runs the event under its key's policy; false when the policy skipped it. */
   const runGuarded = async (event: Envelope, context: RecordContext): Promise<boolean> => {
     if (!keyConcurrency) {
@@ -232,7 +247,9 @@ export function createRecordHandler(
  *   processEvent: async (event) => recordOrder(event),
  * });
  */
-export function createWorkerHandler(options: WorkerOptions) {
+export function createWorkerHandler<const TDefinitions extends readonly EventDefinition[]>(
+  options: WorkerOptions<TDefinitions>,
+) {
   const serviceName = options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? 'lanes-worker';
   const logger = options.logger ?? new Logger({ serviceName });
   const metrics =

@@ -5,4 +5,6 @@
  * import { planCapacity } from 'lanes/capacity';
  * const plan = planCapacity({ ratePerSecond: 500, processingMs: 40, fifo: true, keys: 50 });
  */
+
+export * from './errors.ts';
 export * from './plan.ts';

@@ -8,6 +8,8 @@
  * (concurrency = arrival rate x time in service) plus the limits below.
  */
 
+import { PlanInputError } from './errors.ts';
+
 /** AWS limits the plan checks against. */
 export const AWS_LIMITS = {
   /** FIFO: one batch in flight per message group. */
@@ -71,7 +73,7 @@ export interface CapacityPlan {
 
 function positive(name: string, value: number): void {
   if (!Number.isFinite(value) || value <= 0)
-    throw new RangeError(`${name} must be a positive number (given ${value})`);
+    throw new PlanInputError(`${name} must be a positive number (given ${value})`);
 }
 
 /**
@@ -89,7 +91,7 @@ export function planCapacity(input: WorkloadInput): CapacityPlan {
     input.batchSize < 1 ||
     (input.fifo && input.batchSize > 10)
   ) {
-    throw new RangeError(
+    throw new PlanInputError(
       `batchSize must be an integer in 1..${input.fifo ? 10 : 10_000} (given ${input.batchSize})`,
     );
   }
@@ -97,7 +99,7 @@ export function planCapacity(input: WorkloadInput): CapacityPlan {
     input.fifo &&
     (input.activeKeys === undefined || !Number.isInteger(input.activeKeys) || input.activeKeys < 1)
   ) {
-    throw new RangeError(
+    throw new PlanInputError(
       `activeKeys must be a positive integer for a FIFO queue (given ${input.activeKeys})`,
     );
   }

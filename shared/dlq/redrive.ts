@@ -9,7 +9,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { DEAD_LETTER_ATTRIBUTES } from './attributes.ts';
-import { RedriveError } from './errors.ts';
+import { DlqError, RedriveError } from './errors.ts';
 
 export const REDRIVE_STRATEGY = {
   /** StartMessageMoveTask, falling back to the client-side move when the endpoint lacks it. */
@@ -47,7 +47,7 @@ async function queueArn(client: SQSClient, queueUrl: string): Promise<string> {
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
   );
   const arn = Attributes?.QueueArn;
-  if (!arn) throw new Error(`Queue ${queueUrl} returned no QueueArn; check the URL.`);
+  if (!arn) throw new DlqError(`Queue ${queueUrl} returned no QueueArn; check the URL.`);
   return arn;
 }
 

@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { type FieldIssue, InvalidEventError, UnknownEventTypeError } from './errors.ts';
+import type { Envelope } from './envelope.ts';
+import {
+  DuplicateEventTypeError,
+  type FieldIssue,
+  InvalidEventError,
+  UnknownEventTypeError,
+} from './errors.ts';
 
 /**
  * One event type: its payload schema and how its partition key is derived from the payload.
@@ -11,18 +17,42 @@ import { type FieldIssue, InvalidEventError, UnknownEventTypeError } from './err
  *   partitionKey: (data) => data.customerId,
  * });
  */
-export interface EventDefinition<TSchema extends z.ZodType = z.ZodType> {
-  readonly type: string;
+export interface EventDefinition<
+  TType extends string = string,
+  TSchema extends z.ZodType = z.ZodType,
+> {
+  readonly type: TType;
   readonly schema: TSchema;
-  readonly partitionKey: (data: z.output<TSchema>) => string;
+  /** Derives the partition key from the validated payload. */
+  partitionKey(data: z.output<TSchema>): string;
 }
 
-/** Declares an event type (identity function that keeps the payload type inferred). */
-export function defineEvent<TSchema extends z.ZodType>(
-  definition: EventDefinition<TSchema>,
-): EventDefinition<TSchema> {
+/** Declares an event type (identity function that keeps its type name and payload type). */
+export function defineEvent<const TType extends string, TSchema extends z.ZodType>(
+  definition: EventDefinition<TType, TSchema>,
+): EventDefinition<TType, TSchema> {
   return definition;
 }
+
+/**
+ * The envelope of one event type of a definition list: `type` narrowed to its name, `data` to
+ * its schema's output. A union over the list, so `switch (event.type)` narrows `event.data`.
+ */
+export type EventOfDefinitions<TDefinitions extends readonly EventDefinition[]> = {
+  [K in keyof TDefinitions]: TDefinitions[K] extends EventDefinition<infer TType, infer TSchema>
+    ? Envelope<z.output<TSchema>> & { readonly type: TType }
+    : never;
+}[number];
+
+/**
+ * The typed envelope a catalogue's worker receives: the zod schemas are the only source of the
+ * payload types.
+ *
+ * @example
+ * type OrderEvent = EventOf<typeof ordersCatalogue>;
+ */
+export type EventOf<TCatalogue> =
+  TCatalogue extends EventCatalogue<infer TDefinitions> ? EventOfDefinitions<TDefinitions> : never;
 
 /** Turns zod issues into field issues with a dotted path under `prefix`. */
 export function toFieldIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
@@ -39,16 +69,15 @@ export function toFieldIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
  * const catalogue = new EventCatalogue([OrderCreated, OrderPaid]);
  * const { data, partitionKey } = catalogue.parse('orders.created', payload, 'event #3');
  */
-export class EventCatalogue {
+export class EventCatalogue<
+  const TDefinitions extends readonly EventDefinition[] = readonly EventDefinition[],
+> {
   readonly #definitions = new Map<string, EventDefinition>();
 
-  constructor(definitions: readonly EventDefinition[]) {
+  constructor(definitions: TDefinitions) {
     for (const definition of definitions) {
-      if (this.#definitions.has(definition.type)) {
-        throw new Error(
-          `Event type ${definition.type} is defined twice in the catalogue: keep one definition per type.`,
-        );
-      }
+      if (this.#definitions.has(definition.type))
+        throw new DuplicateEventTypeError(definition.type);
       this.#definitions.set(definition.type, definition);
     }
   }

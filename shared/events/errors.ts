@@ -40,3 +40,13 @@ export class UnknownEventTypeError extends EventError {
     this.eventType = eventType;
   }
 }
+
+/** A catalogue was given two definitions of one event type. */
+export class DuplicateEventTypeError extends EventError {
+  constructor(public readonly eventType: string) {
+    super(
+      `Event type ${eventType} is defined twice in the catalogue: keep one definition per type.`,
+    );
+    this.name = 'DuplicateEventTypeError';
+  }
+}

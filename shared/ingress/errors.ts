@@ -5,6 +5,11 @@ export class PublishError extends LanesError {
   override name = 'PublishError';
 }
 
+/** A publisher, router or lane option is out of range; the message names it, the value and the fix. */
+export class PublisherConfigError extends PublishError {
+  override name = 'PublisherConfigError';
+}
+
 /** The serialized event is larger than the transport accepts. */
 export class EventTooLargeError extends PublishError {
   readonly eventRef: string;

@@ -1,3 +1,5 @@
+import { PublisherConfigError } from './errors.ts';
+
 /**
  * FNV-1a, 32 bits, over the UTF-8 bytes of a string. Stable across processes, platforms and
  * releases (unlike a language's built-in hash), cheap, and well spread for short keys. Written
@@ -22,7 +24,7 @@ export function fnv1a32(value: string): number {
  */
 export function laneOf(partitionKey: string, lanes: number): number {
   if (!Number.isInteger(lanes) || lanes < 1) {
-    throw new RangeError(
+    throw new PublisherConfigError(
       `lanes must be a positive integer (given ${lanes}); use the deployed LaneCount.`,
     );
   }

@@ -5,7 +5,7 @@ import { toFieldIssues } from '../events/catalogue.ts';
 import { type Envelope, EnvelopeSchema } from '../events/envelope.ts';
 import { InvalidEventError } from '../events/errors.ts';
 import { DEFAULT_MAX_BATCH_BYTES, type Destination, type OutgoingEvent } from './destinations.ts';
-import { EventTooLargeError } from './errors.ts';
+import { EventTooLargeError, PublisherConfigError } from './errors.ts';
 import { laneOf } from './lanes.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from './retry.ts';
 import type { Router } from './router.ts';
@@ -106,10 +106,12 @@ export class Publisher {
     this.producerId = options.producerId ?? randomUUID();
     const concurrency = options.concurrency ?? 4;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new RangeError(`concurrency must be a positive integer (given ${concurrency}).`);
+      throw new PublisherConfigError(
+        `concurrency must be a positive integer (given ${concurrency}).`,
+      );
     }
     if (!Number.isInteger(this.#retry.maxAttempts) || this.#retry.maxAttempts < 1) {
-      throw new RangeError(
+      throw new PublisherConfigError(
         `retry.maxAttempts must be a positive integer (given ${this.#retry.maxAttempts}).`,
       );
     }

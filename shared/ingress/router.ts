@@ -9,7 +9,7 @@ import {
   EventBridgeDestination,
   SqsDestination,
 } from './destinations.ts';
-import { NoRouteError } from './errors.ts';
+import { NoRouteError, PublisherConfigError } from './errors.ts';
 
 /** Partitioning modes of the publisher (the Ingress construct's `direct` and `eventbridge`). */
 export const PUBLISH_MODE = { DIRECT: 'direct', EVENTBRIDGE: 'eventbridge' } as const;
@@ -74,7 +74,7 @@ export function eventBridgeRouter(options: {
   client?: EventBridgeClient;
 }): Router {
   if (!Number.isInteger(options.lanes) || options.lanes < 1) {
-    throw new RangeError(
+    throw new PublisherConfigError(
       `lanes must be a positive integer (given ${options.lanes}); use the deployed LaneCount output.`,
     );
   }
@@ -103,7 +103,7 @@ export function routerFromOutputs(
   const need = (key: string): string => {
     const value = outputs[key];
     if (!value) {
-      throw new Error(
+      throw new PublisherConfigError(
         `Stack output ${key} is missing or empty (have: ${Object.keys(outputs).join(', ')}); deploy a stack with an Ingress in ${mode} mode.`,
       );
     }

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { fromFifoQueue } from './decode.ts';
+import { WorkerError } from './errors.ts';
 import { sendableAttributes } from './message-attributes.ts';
 
 /** Postpones a record's next delivery; used when its key is busy, so it is retried later. */
@@ -48,7 +49,7 @@ export class SqsRetryDelay implements RetryDelay {
 
   async requeue(record: SQSRecord, seconds: number): Promise<void> {
     if (fromFifoQueue(record)) {
-      throw new Error(
+      throw new WorkerError(
         `Cannot requeue ${record.messageId}: a copy on the FIFO queue ${record.eventSourceARN} would go behind the rest of its message group.`,
       );
     }
@@ -72,7 +73,11 @@ export class SqsRetryDelay implements RetryDelay {
       url = this.#client
         .send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }))
         .then((out) => {
-          if (!out.QueueUrl) throw new Error(`No URL for queue ${queueArn}`);
+          if (!out.QueueUrl) {
+            throw new WorkerError(
+              `SQS returned no URL for queue ${queueArn}; check the record's eventSourceARN.`,
+            );
+          }
           return out.QueueUrl;
         });
       url.catch(() => this.#queueUrls.delete(queueArn));

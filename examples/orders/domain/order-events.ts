@@ -1,4 +1,4 @@
-import { defineEvent, EventCatalogue } from 'lanes/events';
+import { defineEvent, EventCatalogue, type EventOf } from 'lanes/events';
 import { z } from 'zod';
 
 /** Order events of the reference pipeline; all are partitioned by customer. */
@@ -59,3 +59,6 @@ export const ordersCatalogue = new EventCatalogue([
     partitionKey: (data) => data.customerId,
   }),
 ]);
+
+/** An order event as the workers receive it: `type` narrows `data`. */
+export type OrderEvent = EventOf<typeof ordersCatalogue>;

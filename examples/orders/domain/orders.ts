@@ -7,9 +7,8 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Envelope } from 'lanes/events';
 import { CustomerOnHoldError } from './errors.ts';
-import type { OrderEventData } from './order-events.ts';
+import type { OrderEvent } from './order-events.ts';
 import { type OrderResultItem, RESULTS_KEYS } from './results-table.ts';
 
 export interface OrdersDeps {
@@ -69,7 +68,7 @@ type Applied =
  * older one is a duplicate, a newer one reports the gap (the caller parks it).
  */
 async function applyToKey(
-  event: Envelope<OrderEventData>,
+  event: OrderEvent,
   deps: OrdersDeps,
   resequence: boolean,
 ): Promise<Applied> {
@@ -137,7 +136,7 @@ async function applyToKey(
 }
 
 async function writeResult(
-  event: Envelope<OrderEventData>,
+  event: OrderEvent,
   delivery: string,
   ordinal: number,
   deps: OrdersDeps,
@@ -177,7 +176,7 @@ async function writeResult(
  * await recordOrderEvent(event, 'direct', { client, tableName, now: () => new Date() });
  */
 export async function recordOrderEvent(
-  event: Envelope<OrderEventData>,
+  event: OrderEvent,
   delivery: string,
   deps: OrdersDeps,
 ): Promise<OrderResultItem | undefined> {
@@ -206,11 +205,7 @@ export async function recordOrderEvent(
 }
 
 /** Applies the parked successors of `event`, in sequence, until the next one is missing. */
-async function drainParked(
-  event: Envelope<OrderEventData>,
-  delivery: string,
-  deps: OrdersDeps,
-): Promise<void> {
+async function drainParked(event: OrderEvent, delivery: string, deps: OrdersDeps): Promise<void> {
   const producer = event.producer as string;
   for (let next = event.sequence + 1; ; next++) {
     const Key = { pk: event.partitionKey, sk: parkedKey(producer, next) };
@@ -218,7 +213,7 @@ async function drainParked(
       new GetCommand({ TableName: deps.tableName, Key, ConsistentRead: true }),
     );
     if (!Item) return;
-    const parked = JSON.parse(Item.envelope as string) as Envelope<OrderEventData>;
+    const parked = JSON.parse(Item.envelope as string) as OrderEvent;
     const applied = await applyToKey(parked, deps, true);
     if (applied.kind === 'gap') return;
     if (applied.kind === 'counted') await writeResult(parked, delivery, applied.ordinal, deps);
@@ -230,10 +225,7 @@ async function drainParked(
  * Cold path: stores the notification an order event triggers. Writing the same event twice
  * leaves one item (the key is the event id).
  */
-export async function recordNotification(
-  event: Envelope<OrderEventData>,
-  deps: OrdersDeps,
-): Promise<void> {
+export async function recordNotification(event: OrderEvent, deps: OrdersDeps): Promise<void> {
   const text =
     event.type === 'orders.created'
       ? `Thank you for order ${event.data.orderId}`

@@ -1,8 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Envelope } from 'lanes/events';
 import { createWorkerHandler, requireEnv } from 'lanes/runtime';
-import { type OrderEventData, ordersCatalogue } from '../domain/order-events.ts';
+import { ordersCatalogue } from '../domain/order-events.ts';
 import { recordNotification } from '../domain/orders.ts';
 import { RESULTS_TABLE_ENV } from '../domain/results-table.ts';
 
@@ -14,7 +13,7 @@ export const handler = createWorkerHandler({
   catalogue: ordersCatalogue,
   serviceName: 'notifications',
   processEvent: async (event) => {
-    await recordNotification(event as Envelope<OrderEventData>, {
+    await recordNotification(event, {
       client,
       tableName,
       now: () => new Date(),

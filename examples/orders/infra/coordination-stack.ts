@@ -1,9 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { CoordinationTable, SingletonScheduledFunction } from 'lanes/constructs';
-import { referenceFunctionProps } from './function-props.ts';
+import { functionEntry, referenceFunctionProps } from './function-props.ts';
 
 /** Output keys of Lanes-Coordination; tests and benchmarks read them by these names. */
 export const COORDINATION_OUTPUTS = {
@@ -32,7 +31,7 @@ export class CoordinationStack extends Stack {
       functionProps: referenceFunctionProps,
       schedule: events.Schedule.rate(Duration.minutes(1)),
       table: this.coordination.table,
-      entry: fileURLToPath(new URL('../functions/scheduler-sample.ts', import.meta.url)),
+      entry: functionEntry('scheduler-sample'),
       scheduleName: 'sample',
       partitions: 2,
       catchUpWindows: 3,

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { LanesFunctionProps } from 'lanes/constructs';
 
 /**
@@ -13,3 +14,7 @@ export const referenceFunctionProps: LanesFunctionProps = {
     minify: true,
   },
 };
+
+/** Path of a handler file of the reference app (`examples/orders/functions/<name>.ts`). */
+export const functionEntry = (name: string): string =>
+  fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));

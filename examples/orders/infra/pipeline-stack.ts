@@ -1,12 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
 import { INGRESS_MODE, Ingress, Worker } from 'lanes/constructs';
-import { referenceFunctionProps } from './function-props.ts';
-
-const functionEntry = (name: string) =>
-  fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));
+import { functionEntry, referenceFunctionProps } from './function-props.ts';
 
 /** Output keys of Lanes-Pipeline; the demo, tests and benchmarks read them by these names. */
 export const PIPELINE_OUTPUTS = {

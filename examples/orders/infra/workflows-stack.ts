@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,15 +8,12 @@ import { PAYLOAD_LIMITS } from 'lanes/workflows';
 import { FULFILMENT_STEPS, type FulfilmentStep } from '../domain/fulfilment/model.ts';
 import { FULFILMENT_ENV } from '../domain/fulfilment/runtime.ts';
 import { DEFAULT_CHARGE_LIMIT_CENTS } from '../domain/fulfilment/steps.ts';
-import { referenceFunctionProps } from './function-props.ts';
+import { functionEntry, referenceFunctionProps } from './function-props.ts';
 import {
   type FulfilmentFunctions,
   OrderFulfilmentWorkflow,
   STEP_DISPATCH,
 } from './order-fulfilment-workflow.ts';
-
-const functionEntry = (name: string) =>
-  fileURLToPath(new URL(`../functions/${name}.ts`, import.meta.url));
 
 /** Output keys of Lanes-Workflows; the query command, tests and benchmark read them by name. */
 export const WORKFLOWS_OUTPUTS = {
