@@ -169,3 +169,21 @@ export class ClaimCheckStoreError extends WorkflowError {
     this.bytes = bytes;
   }
 }
+
+/**
+ * A duplicate start arrived while the first start for the same key is still under way (Express
+ * start guard). Nothing was started; retry later and the duplicate is recognised as such.
+ */
+export class WorkflowStartInProgressError extends WorkflowError {
+  public readonly executionName: string;
+  public constructor(executionName: string, options?: ErrorOptions) {
+    super(
+      `Execution ${executionName} is being started by another call right now: this duplicate ` +
+        'started nothing. Retry it later (the worker runtime does): it then finds the start ' +
+        'recorded and reports a duplicate.',
+      options,
+    );
+    this.name = 'WorkflowStartInProgressError';
+    this.executionName = executionName;
+  }
+}
