@@ -1,8 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import * as lambdaCdk from 'aws-cdk-lib/aws-lambda';
-import * as sqsCdk from 'aws-cdk-lib/aws-sqs';
-import * as sfnCdk from 'aws-cdk-lib/aws-stepfunctions';
 import {
   CreateEventSourceMappingCommand,
   CreateFunctionCommand,
@@ -22,6 +18,10 @@ import {
   DeleteQueueCommand,
   GetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as lambdaCdk from 'aws-cdk-lib/aws-lambda';
+import * as sqsCdk from 'aws-cdk-lib/aws-sqs';
+import * as sfnCdk from 'aws-cdk-lib/aws-stepfunctions';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaStep, queueStep } from '#infra/constructs/workflow-steps.ts';

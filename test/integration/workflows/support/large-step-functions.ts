@@ -14,7 +14,9 @@ import { TaskTokenClient } from '#shared/workflows/task-token.ts';
 const large: StepFunction = async (input) => {
   const { bytes, incompressible } = input as { bytes: number; incompressible?: boolean };
   const text = incompressible
-    ? randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64').slice(0, bytes)
+    ? randomBytes(Math.ceil((bytes * 3) / 4))
+        .toString('base64')
+        .slice(0, bytes)
     : 'x'.repeat(bytes);
   return { text, bytes: text.length };
 };
