@@ -38,9 +38,10 @@ export function createScheduleHandler(
   const tableName = requireEnv(ScheduleEnv.tableName);
   return async (event, context) => {
     schedule ??= scheduleFromEnv(tableName, options.clock);
+    // A direct invoke without `time` is "now": trigger() finds the window containing it.
     const scheduledAtMs = event.time
       ? Date.parse(event.time)
-      : schedule.windowOf(options.clock?.nowMs() ?? Date.now());
+      : (options.clock?.nowMs() ?? Date.now());
     if (Number.isNaN(scheduledAtMs)) {
       throw new CoordinationConfigError('event.time', event.time, 'must be an ISO-8601 timestamp');
     }
