@@ -4,11 +4,13 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { laneGroupId } from '#shared/ingress/lanes.ts';
 import { enforceRules } from './worker-validation.ts';
 
 /**
  * How the publisher reaches the component groups' queues.
- * - `direct`: SendMessageBatch to each matching group's queue; MessageGroupId = partition key.
+ * - `direct`: SendMessageBatch to each matching group's queue; MessageGroupId derived from the
+ *   partition key (`messageGroupIdFor`: the key itself when it is a valid group id).
  * - `eventbridge`: PutEvents to a bus; the publisher stamps a lane (stable hash of the partition
  *   key modulo `lanes`) and one rule per group and lane delivers with MessageGroupId `lane-<n>`.
  * - `both`: the two side by side on the same queues (the reference pipeline uses it).
@@ -235,7 +237,5 @@ export class Ingress extends Construct {
   }
 }
 
-/** The SQS message group id of a lane. */
-export function laneGroupId(lane: number): string {
-  return `lane-${lane}`;
-}
+/** The SQS message group id of a lane: the publisher's `laneGroupId`, so both sides agree. */
+export { laneGroupId };

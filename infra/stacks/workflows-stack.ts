@@ -4,10 +4,15 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
-import { FULFILMENT_STEPS, type FulfilmentStep } from '#shared/workflows/order-fulfilment/model.ts';
+import {
+  FULFILMENT_KEYS,
+  FULFILMENT_STEPS,
+  type FulfilmentStep,
+} from '#shared/workflows/order-fulfilment/model.ts';
 import { FULFILMENT_ENV } from '#shared/workflows/order-fulfilment/runtime.ts';
 import { DEFAULT_CHARGE_LIMIT_CENTS } from '#shared/workflows/order-fulfilment/steps.ts';
 import { PAYLOAD_LIMITS } from '#shared/workflows/payload.ts';
+import { CLAIM_CHECK_ENV } from '#shared/workflows/step-output.ts';
 import { Worker } from '../constructs/worker.ts';
 import {
   type FulfilmentFunctions,
@@ -72,6 +77,9 @@ export class WorkflowsStack extends Stack {
       [FULFILMENT_ENV.TABLE_NAME]: this.table.tableName,
       [FULFILMENT_ENV.CLAIM_CHECK_THRESHOLD_BYTES]: String(thresholdBytes),
       [FULFILMENT_ENV.CHARGE_LIMIT_CENTS]: String(chargeLimitCents),
+      // The step helpers claim-check large step outputs into the same table.
+      [CLAIM_CHECK_ENV.TABLE_NAME]: this.table.tableName,
+      [CLAIM_CHECK_ENV.SORT_KEY]: `sk=${FULFILMENT_KEYS.CLAIM_CHECK_SK}`,
     };
 
     const stepFunction = (step: FulfilmentStep) => {
