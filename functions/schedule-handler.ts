@@ -22,7 +22,9 @@ export interface ScheduleWorkContext {
 /**
  * A Lambda handler for a singleton schedule, configured from the environment the
  * `SingletonSchedule` construct sets. The window comes from the event's `time` (the scheduled
- * time, identical for duplicate deliveries); a direct invoke without `time` uses the clock.
+ * time, identical for duplicate deliveries); a direct invoke without `time` uses the clock. A
+ * time beyond the schedule's trigger tolerance is refused without moving state and logged (the
+ * outcome's `refused`); the invocation still succeeds, as retrying it could not help.
  *
  * @example
  * // functions/scheduler-sweep.ts
@@ -36,7 +38,10 @@ export function createScheduleHandler(
   const tableName = requireEnv(ScheduleEnv.tableName);
   return async (event, context) => {
     schedule ??= scheduleFromEnv(tableName, options.clock);
-    const scheduledAtMs = event.time ? Date.parse(event.time) : schedule.windowOf(Date.now());
+    // A direct invoke without `time` is "now": trigger() finds the window containing it.
+    const scheduledAtMs = event.time
+      ? Date.parse(event.time)
+      : (options.clock?.nowMs() ?? Date.now());
     if (Number.isNaN(scheduledAtMs)) {
       throw new CoordinationConfigError('event.time', event.time, 'must be an ISO-8601 timestamp');
     }
@@ -50,6 +55,7 @@ function scheduleFromEnv(tableName: string, clock: Clock | undefined): Singleton
   const optionalInt = (name: string) => integerEnv(name);
   const leaseDurationMs = optionalInt(ScheduleEnv.leaseDurationMs);
   const intervalMs = optionalInt(ScheduleEnv.intervalMs);
+  const cron = process.env[ScheduleEnv.cron];
   const catchUpWindows = optionalInt(ScheduleEnv.catchUpWindows);
   const partitions = optionalInt(ScheduleEnv.partitions);
   const overlap = optionalEnv(ScheduleEnv.overlap) as OverlapPolicy | undefined;
@@ -61,6 +67,7 @@ function scheduleFromEnv(tableName: string, clock: Clock | undefined): Singleton
     }),
     name: requireEnv(ScheduleEnv.scheduleName),
     ...(intervalMs ? { intervalMs } : {}),
+    ...(cron ? { cron } : {}),
     ...(catchUpWindows !== undefined ? { catchUpWindows } : {}),
     ...(partitions !== undefined ? { partitions } : {}),
     ...(overlap ? { overlap } : {}),

@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { AwsCron } from '../shared/coordination/aws-cron.ts';
 import type { OverlapPolicy } from '../shared/coordination/schedule.ts';
 import { ScheduleEnv } from '../shared/coordination/schedule-env.ts';
 import { type LanesFunctionProps, newLanesFunction } from './function-props.ts';
@@ -28,9 +29,12 @@ export interface SingletonScheduledFunctionProps {
   readonly scheduleName?: string;
   /** What a trigger does while a run is still going: `skip` it, or `bufferOne` run after. @default 'skip' */
   readonly overlap?: OverlapPolicy;
-  /** Missed windows caught up after downtime (rate schedules only). @default 3 for rate, 0 for cron */
+  /**
+   * Missed windows caught up after downtime (rate and cron schedules; a cron window runs from
+   * one of its times to the next). @default 3
+   */
   readonly catchUpWindows?: number;
-  /** Sub-windows per window, each with its own lease, run in parallel (rate only). @default 1 */
+  /** Sub-windows per window, each with its own lease, run in parallel. @default 1 */
   readonly partitions?: number;
   /** Lease duration; renewed every third of it while running. @default - the function timeout */
   readonly leaseDuration?: Duration;
@@ -58,7 +62,9 @@ const UNIT_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 
  * A function that runs on a schedule, singleton under a lease in the coordination table:
  * duplicate triggers for one window run once, overlapping runs follow `overlap`, windows missed
  * during downtime are caught up (up to `catchUpWindows`), and a window can be split into
- * `partitions` processed in parallel under their own leases. The logic is
+ * `partitions` processed in parallel under their own leases, for rate and cron schedules alike
+ * (cron windows run from one scheduled time to the next; the expression is checked at synth).
+ * Trigger times implausibly far from the clock are refused and logged. The logic is
  * `#shared/coordination/schedule.ts`; this construct wires the rule, the function, its
  * environment and its table access.
  *
@@ -81,7 +87,7 @@ export class SingletonScheduledFunction extends Construct {
     super(scope, id);
     const intervalMs = rateIntervalMs(props.schedule);
     this.interval = intervalMs === undefined ? undefined : Duration.millis(intervalMs);
-    const catchUpWindows = props.catchUpWindows ?? (intervalMs === undefined ? 0 : 3);
+    const catchUpWindows = props.catchUpWindows ?? 3;
     const partitions = props.partitions ?? 1;
     validate(this, props, intervalMs, catchUpWindows, partitions);
 
@@ -110,6 +116,7 @@ export class SingletonScheduledFunction extends Construct {
       [ScheduleEnv.leaseDurationMs]: String(leaseDuration.toMilliseconds()),
     };
     if (intervalMs !== undefined) environment[ScheduleEnv.intervalMs] = String(intervalMs);
+    else environment[ScheduleEnv.cron] = props.schedule.expressionString;
     for (const [key, value] of Object.entries(environment))
       this.function.addEnvironment(key, value);
     props.table.grantReadWriteData(this.function);
@@ -120,6 +127,20 @@ export class SingletonScheduledFunction extends Construct {
       description: `Singleton schedule ${this.scheduleName} (runs under a lease in the coordination table)`,
     });
     this.rule.addTarget(new targets.LambdaFunction(this.function, { retryAttempts: 2 }));
+  }
+}
+
+/** Why a schedule expression that is not a rate cannot drive windows, or undefined when it can. */
+function cronProblem(expression: string): string | undefined {
+  if (Token.isUnresolved(expression)) return undefined;
+  if (!expression.startsWith('cron(')) {
+    return `schedule must be Schedule.rate(...) or Schedule.cron(...) (given ${expression})`;
+  }
+  try {
+    AwsCron.parse(expression);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
   }
 }
 
@@ -159,9 +180,9 @@ function validate(
         `partitions must be an integer between 1 and 100 (given ${partitions}); 1 runs each window whole.`,
     },
     {
-      broken: intervalMs === undefined && (catchUpWindows > 0 || partitions > 1),
-      message: () =>
-        `catchUpWindows and partitions need a rate schedule; cron windows cannot be enumerated (given ${props.schedule.expressionString} with catchUpWindows ${catchUpWindows}, partitions ${partitions})`,
+      broken:
+        intervalMs === undefined && cronProblem(props.schedule.expressionString) !== undefined,
+      message: () => `${cronProblem(props.schedule.expressionString)}`,
     },
     {
       broken: intervalMs !== undefined && intervalMs % partitions !== 0,

@@ -9,7 +9,8 @@ import { enforceRules } from './validation.ts';
 
 /**
  * How the publisher reaches the component groups' queues.
- * - `direct`: SendMessageBatch to each matching group's queue; MessageGroupId = partition key.
+ * - `direct`: SendMessageBatch to each matching group's queue; MessageGroupId derived from the
+ *   partition key (`messageGroupIdFor`: the key itself when it is a valid group id).
  * - `eventbridge`: PutEvents to a bus; the publisher stamps a lane (stable hash of the partition
  *   key modulo `lanes`) and one rule per group and lane delivers with MessageGroupId `lane-<n>`.
  * - `both`: the two side by side on the same queues (the reference pipeline uses it).
@@ -240,3 +241,6 @@ export class Ingress extends Construct {
     return grants.reduce((all, grant) => all.combine(grant), iam.Grant.drop(grantee, 'publish'));
   }
 }
+
+/** The SQS message group id of a lane: the publisher's `laneGroupId`, so both sides agree. */
+export { laneGroupId };

@@ -177,3 +177,16 @@ export class IdempotentEffectFailedError extends CoordinationError {
     this.reasons = reasons;
   }
 }
+
+/** A schedule's cron expression cannot be evaluated; names the expression, the field and why. */
+export class InvalidCronExpressionError extends CoordinationError {
+  public readonly expression: string;
+  public constructor(expression: string, reason: string, options?: ErrorOptions) {
+    super(
+      `Cron expression ${JSON.stringify(expression)} is not usable: ${reason}. Use EventBridge's six fields, cron(minutes hours day-of-month month day-of-week year), e.g. cron(0 12 ? * MON-FRI *).`,
+      options,
+    );
+    this.name = 'InvalidCronExpressionError';
+    this.expression = expression;
+  }
+}

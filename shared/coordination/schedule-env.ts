@@ -7,6 +7,8 @@ export const ScheduleEnv = {
   scheduleName: 'SCHEDULE_NAME',
   /** Window length in ms for rate schedules; absent for cron schedules. */
   intervalMs: 'SCHEDULE_INTERVAL_MS',
+  /** The EventBridge cron expression of cron schedules, `cron(...)`; absent for rate schedules. */
+  cron: 'SCHEDULE_CRON',
   catchUpWindows: 'SCHEDULE_CATCH_UP_WINDOWS',
   overlap: 'SCHEDULE_OVERLAP',
   partitions: 'SCHEDULE_PARTITIONS',

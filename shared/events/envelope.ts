@@ -1,10 +1,7 @@
 import { z } from 'zod';
+import { partitionKeyProblem } from './partition-key.ts';
 
-/**
- * SQS MessageGroupId allows 1..128 characters from printable ASCII without space; the partition
- * key becomes the group id in direct mode, so it follows the same rule.
- */
-const PARTITION_KEY_PATTERN = /^[\x21-\x7E]{1,128}$/;
+export { PARTITION_KEY_MAX_BYTES, partitionKeyProblem } from './partition-key.ts';
 
 /** Event types are dotted lower-case names such as `orders.created`; routing matches prefixes. */
 const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/;
@@ -24,10 +21,15 @@ export const EnvelopeSchema = z.object({
   source: z.string().min(1).max(256),
   /** When the event happened (ISO 8601); end-to-end latency is measured from it. */
   time: z.iso.datetime({ offset: true }),
-  /** Stable key that owns ordering (customer, tenant, account...). */
-  partitionKey: z
-    .string()
-    .regex(PARTITION_KEY_PATTERN, 'must be 1-128 printable ASCII characters without spaces'),
+  /**
+   * Stable key that owns ordering (customer, tenant, account...): any well-formed Unicode string
+   * of 1 to 512 UTF-8 bytes, case-sensitive (see `partition-key.ts`). Always the original key,
+   * also where the SQS message group id had to be derived from it.
+   */
+  partitionKey: z.string().superRefine((key, context) => {
+    const problem = partitionKeyProblem(key);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  }),
   /** Per-key sequence number stamped by the publisher (1, 2, 3... per key and producer). */
   sequence: z.number().int().nonnegative(),
   /**
@@ -45,10 +47,3 @@ export const EnvelopeSchema = z.object({
 export type Envelope<TData = unknown> = Omit<z.infer<typeof EnvelopeSchema>, 'data'> & {
   data: TData;
 };
-
-/** Checks that a string is usable as a partition key; returns the reason when it is not. */
-export function partitionKeyProblem(key: string): string | undefined {
-  return PARTITION_KEY_PATTERN.test(key)
-    ? undefined
-    : `partition key ${JSON.stringify(key)} must be 1-128 printable ASCII characters without spaces`;
-}

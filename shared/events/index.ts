@@ -9,3 +9,4 @@
 export * from './catalogue.ts';
 export * from './envelope.ts';
 export * from './errors.ts';
+export * from './partition-key.ts';

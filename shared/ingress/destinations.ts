@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Envelope } from '../events/envelope.ts';
+import { messageGroupIdFor } from './group-id.ts';
 
 /**
  * SQS and EventBridge both cap a message/entry and a whole batch call at 256 KiB by default
@@ -44,8 +45,8 @@ export interface Destination {
 const utf8Bytes = (value: string) => Buffer.byteLength(value, 'utf8');
 
 /**
- * A queue. FIFO queues get MessageGroupId = partition key (direct mode) and
- * MessageDeduplicationId = event id.
+ * A queue. FIFO queues get MessageGroupId = {@link messageGroupIdFor}(partition key) (the key
+ * itself when it is a valid group id) and MessageDeduplicationId = event id.
  */
 export class SqsDestination implements Destination {
   readonly name: string;
@@ -71,7 +72,7 @@ export class SqsDestination implements Destination {
           MessageBody: JSON.stringify(event.envelope),
           ...(this.#fifo
             ? {
-                MessageGroupId: event.envelope.partitionKey,
+                MessageGroupId: messageGroupIdFor(event.envelope.partitionKey),
                 MessageDeduplicationId: event.envelope.id,
               }
             : {}),

@@ -66,3 +66,25 @@ export class DeliveryError extends PublishError {
     this.attempts = attempts;
   }
 }
+
+/**
+ * Two events of one publish call have the same id. The later one is refused (the earlier one is
+ * published): on a FIFO queue SQS would silently drop it as a duplicate, and over EventBridge both
+ * would be delivered and a deduplicating consumer would keep only one.
+ */
+export class DuplicateEventIdError extends PublishError {
+  readonly eventRef: string;
+  readonly eventId: string;
+  /** Index, in the same call, of the event that was sent with this id. */
+  readonly firstIndex: number;
+
+  constructor(eventRef: string, eventId: string, firstIndex: number) {
+    super(
+      `Event ${eventRef}: field id ${JSON.stringify(eventId)} is already used by event #${firstIndex} of the same publish call, which goes out with it; this one is refused. Give every distinct event its own id; to retry #${firstIndex}, publish it again in a later call.`,
+    );
+    this.name = 'DuplicateEventIdError';
+    this.eventRef = eventRef;
+    this.eventId = eventId;
+    this.firstIndex = firstIndex;
+  }
+}

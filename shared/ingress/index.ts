@@ -9,6 +9,7 @@
  */
 export * from './destinations.ts';
 export * from './errors.ts';
+export * from './group-id.ts';
 export * from './lanes.ts';
 export * from './publisher.ts';
 export * from './retry.ts';

@@ -5,7 +5,7 @@ import { toFieldIssues } from '../events/catalogue.ts';
 import { type Envelope, EnvelopeSchema } from '../events/envelope.ts';
 import { InvalidEventError } from '../events/errors.ts';
 import { DEFAULT_MAX_BATCH_BYTES, type Destination, type OutgoingEvent } from './destinations.ts';
-import { EventTooLargeError, PublisherConfigError } from './errors.ts';
+import { DuplicateEventIdError, EventTooLargeError, PublisherConfigError } from './errors.ts';
 import { laneOf } from './lanes.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, sleep } from './retry.ts';
 import type { Router } from './router.ts';
@@ -42,7 +42,7 @@ export interface PublishResult {
   readonly envelope?: Envelope;
   /** Most attempts any of its deliveries took (0 when rejected). */
   readonly attempts: number;
-  /** Why it was rejected (InvalidEventError, EventTooLargeError, NoRouteError...) or failed (DeliveryError). */
+  /** Why it was rejected (InvalidEventError, DuplicateEventIdError, EventTooLargeError, NoRouteError...) or failed (DeliveryError). */
   readonly error?: Error;
 }
 
@@ -79,7 +79,9 @@ export interface PublisherOptions {
 
 /**
  * Publishes lanes events: validates each against the catalogue (a bad event is rejected with an
- * error naming it and the field, the valid ones are still sent), derives its partition key, stamps
+ * error naming it and the field, the valid ones are still sent; so is an event whose id an
+ * earlier event of the same call already uses: {@link DuplicateEventIdError}), derives its
+ * partition key (any Unicode string up to 512 UTF-8 bytes, see `partition-key.ts`), stamps
  * a per-key sequence (per publisher instance) and, over EventBridge, its lane; sends in batches of
  * up to 10 within the size limit, keeps per-key order, retries only failed entries with backoff,
  * and returns a result per event.
@@ -153,11 +155,15 @@ export class Publisher {
     const maxBytes = this.#options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     const results: PublishResult[] = new Array(inputs.length);
     const perDestination = new Map<Destination, { delivery: Delivery; index: number }[]>();
+    /** Ids of the events accepted so far in this call, with their index. */
+    const acceptedIds = new Map<string, number>();
 
     inputs.forEach((input, index) => {
       try {
         const prepared = this.#prepare(input, index);
         const ref = `#${index} (id ${prepared.id}, type ${prepared.type})`;
+        const firstIndex = acceptedIds.get(prepared.id);
+        if (firstIndex !== undefined) throw new DuplicateEventIdError(ref, prepared.id, firstIndex);
         const destinations = router.destinationsFor(prepared, ref);
         const sequence = (this.#sequences.get(prepared.partitionKey) ?? 0) + 1;
         const envelope: Envelope = {
@@ -175,6 +181,7 @@ export class Publisher {
         const tooLarge = sized.find((entry) => entry.bytes > maxBytes);
         if (tooLarge) throw new EventTooLargeError(ref, tooLarge.bytes, maxBytes);
         this.#sequences.set(prepared.partitionKey, sequence);
+        acceptedIds.set(prepared.id, index);
         results[index] = { index, status: PUBLISH_STATUS.SENT, envelope, attempts: 0 };
         for (const { destination, bytes } of sized) {
           const list = perDestination.get(destination) ?? [];

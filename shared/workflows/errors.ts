@@ -126,3 +126,64 @@ export class TaskTokenExpiredError extends WorkflowError {
     this.step = step;
   }
 }
+
+/**
+ * A step returned more than the Step Functions state limit and no claim check is configured to
+ * carry it. Raised before anything is sent, so the task fails at once with this name.
+ */
+export class StepOutputTooLargeError extends WorkflowError {
+  public readonly step: string;
+  public readonly bytes: number;
+  public readonly limitBytes: number;
+  public constructor(step: string, bytes: number, limitBytes: number) {
+    super(
+      `Output of step ${step} is ${bytes} bytes, above the Step Functions limit of ${limitBytes} bytes, ` +
+        'and no claim check is configured to store it: set CLAIM_CHECK_TABLE_NAME on the function ' +
+        '(a table with a string partition key `pk`) or pass `claimCheck` to the step helper.',
+    );
+    this.name = 'StepOutputTooLargeError';
+    this.step = step;
+    this.bytes = bytes;
+    this.limitBytes = limitBytes;
+  }
+}
+
+/**
+ * A step's output had to go behind a claim check and storing it failed (item too large even
+ * compressed, table missing, no permission, throttled past the SDK's retries). The task fails at
+ * once with this name and the store's own error in the message and `cause`, instead of the
+ * execution waiting for a heartbeat timeout or the message being retried by SQS.
+ */
+export class ClaimCheckStoreError extends WorkflowError {
+  public readonly step: string;
+  public readonly bytes: number;
+  public constructor(step: string, bytes: number, cause: unknown) {
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : `${String(cause)}`;
+    super(
+      `Output of step ${step} (${bytes} bytes) goes behind a claim check, but storing it failed: ${reason}. ` +
+        'Fix the claim-check store (table name, permissions) or return a smaller output.',
+      { cause },
+    );
+    this.name = 'ClaimCheckStoreError';
+    this.step = step;
+    this.bytes = bytes;
+  }
+}
+
+/**
+ * A duplicate start arrived while the first start for the same key is still under way (Express
+ * start guard). Nothing was started; retry later and the duplicate is recognised as such.
+ */
+export class WorkflowStartInProgressError extends WorkflowError {
+  public readonly executionName: string;
+  public constructor(executionName: string, options?: ErrorOptions) {
+    super(
+      `Execution ${executionName} is being started by another call right now: this duplicate ` +
+        'started nothing. Retry it later (the worker runtime does): it then finds the start ' +
+        'recorded and reports a duplicate.',
+      options,
+    );
+    this.name = 'WorkflowStartInProgressError';
+    this.executionName = executionName;
+  }
+}

@@ -12,6 +12,7 @@ import {
   WorkflowInputError,
 } from './errors.ts';
 import { executionArnFor, executionNameFor } from './execution-name.ts';
+import { ExpressStartGuard, type ExpressStartGuardOptions } from './express-start-guard.ts';
 import { PAYLOAD_LIMITS } from './payload.ts';
 
 /** How a start request ended. */
@@ -39,6 +40,13 @@ export type WorkflowStarterOptions<TInput> = {
    * @default 65536
    */
   readonly maxInputBytes?: number;
+  /**
+   * For an Express state machine: where the start guard records starts, so each idempotency key
+   * starts at most one execution (Express does not deduplicate names). Give it for every
+   * Express machine; Standard machines do not need it.
+   * @default - no guard (right for Standard machines only)
+   */
+  readonly express?: ExpressStartGuardOptions;
 } & (
   | { readonly client: SFNClient; readonly clientConfig?: never }
   | {
@@ -55,8 +63,9 @@ export type WorkflowStarterOptions<TInput> = {
  * `ExecutionAlreadyExists` for a closed one is checked against the stored input and reported as
  * a duplicate (same input) or an {@link ExecutionConflictError} (different input).
  *
- * Express workflows do not deduplicate names; put an idempotency guard in front of `start` for
- * them.
+ * Express workflows do not deduplicate names: give the `express` option, and starts go through
+ * an {@link ExpressStartGuard} (Powertools idempotency on DynamoDB) that starts at most one
+ * execution per key and reports the others as duplicates.
  *
  * @example
  * const starter = new WorkflowStarter({ stateMachineArn, schema: FulfilmentInputSchema });
@@ -67,6 +76,7 @@ export class WorkflowStarter<TInput> {
   public readonly maxInputBytes: number;
   readonly #client: SFNClient;
   readonly #schema: z.ZodType<TInput>;
+  readonly #expressGuard: ExpressStartGuard | undefined;
 
   public constructor(options: WorkflowStarterOptions<TInput>) {
     this.stateMachineArn = options.stateMachineArn;
@@ -84,6 +94,9 @@ export class WorkflowStarter<TInput> {
     }
     this.#client = options.client ?? new SFNClient(options.clientConfig ?? {});
     this.#schema = options.schema;
+    this.#expressGuard = options.express
+      ? new ExpressStartGuard(this.stateMachineArn, options.express)
+      : undefined;
   }
 
   /**
@@ -92,6 +105,7 @@ export class WorkflowStarter<TInput> {
    * @throws WorkflowInputError naming `source` and every failing field
    * @throws PayloadTooLargeError when the input is above `maxInputBytes`
    * @throws ExecutionConflictError when the key was already used with a different input
+   * @throws WorkflowStartInProgressError (Express) when a start for the key is under way
    */
   public async start(
     idempotencyKey: string,
@@ -105,23 +119,48 @@ export class WorkflowStarter<TInput> {
       throw new PayloadTooLargeError(`Workflow input from ${source}`, bytes, this.maxInputBytes);
     }
     const executionName = executionNameFor(idempotencyKey);
-    try {
-      const { executionArn } = await this.#client.send(
-        new StartExecutionCommand({
-          stateMachineArn: this.stateMachineArn,
-          name: executionName,
-          input: body,
-        }),
+    if (this.#expressGuard) {
+      const guarded = await this.#expressGuard.start(
+        idempotencyKey,
+        valid,
+        executionName,
+        async () => {
+          try {
+            return { executionArn: await this.#startExecution(executionName, body), started: true };
+          } catch (error) {
+            // AWS lets Express names repeat; LocalStack does not. Either way nothing new started.
+            if (!(error instanceof ExecutionAlreadyExists)) throw error;
+            return {
+              executionArn: executionArnFor(this.stateMachineArn, executionName),
+              started: false,
+            };
+          }
+        },
       );
       return {
-        status: START_STATUS.STARTED,
+        status: guarded.started ? START_STATUS.STARTED : START_STATUS.DUPLICATE,
         executionName,
-        executionArn: executionArn ?? executionArnFor(this.stateMachineArn, executionName),
+        executionArn: guarded.executionArn,
       };
+    }
+    try {
+      const executionArn = await this.#startExecution(executionName, body);
+      return { status: START_STATUS.STARTED, executionName, executionArn };
     } catch (error) {
       if (!(error instanceof ExecutionAlreadyExists)) throw error;
       return this.#checkExisting(executionName, body, error);
     }
+  }
+
+  async #startExecution(executionName: string, body: string): Promise<string> {
+    const { executionArn } = await this.#client.send(
+      new StartExecutionCommand({
+        stateMachineArn: this.stateMachineArn,
+        name: executionName,
+        input: body,
+      }),
+    );
+    return executionArn ?? executionArnFor(this.stateMachineArn, executionName);
   }
 
   /** Validates `input` against the schema; exposed so callers can check before doing work. */

@@ -3,6 +3,7 @@ import type { ProcessEvent } from '../../functions/worker-handler.ts';
 import type { Envelope } from '../events/envelope.ts';
 import { TaskTokenExpiredError, WorkflowError } from './errors.ts';
 import type { WorkflowStepMessage } from './step-message.ts';
+import { type StepClaimCheckOption, StepOutputs } from './step-output.ts';
 import type { TaskTokenClient } from './task-token.ts';
 
 /** What a step implementation gets besides its input. */
@@ -25,6 +26,12 @@ export interface StepWorkerOptions {
    * @default 10000
    */
   readonly heartbeatIntervalMs?: number;
+  /**
+   * Claim check for outputs above its threshold; `false` for none (outputs above 256 KB then
+   * fail the task with StepOutputTooLargeError).
+   * @default - from CLAIM_CHECK_TABLE_NAME (CLAIM_CHECK_ENV), none when it is not set
+   */
+  readonly claimCheck?: StepClaimCheckOption;
 }
 
 /**
@@ -35,7 +42,11 @@ export interface StepWorkerOptions {
  * run and not dead-lettered, since no redrive could ever answer it. Then it runs the named step
  * with heartbeats and answers: SendTaskSuccess with the step's output, or SendTaskFailure with
  * the step's error name, so the state machine's Retry and Catch decide (the record itself
- * succeeds). Only a failure to answer is thrown, so SQS retries the message.
+ * succeeds). An output above the claim check's threshold is sent as a claim-check reference; one
+ * that cannot be stored fails the task at once (`ClaimCheckStoreError`, or
+ * `StepOutputTooLargeError` without a claim check) rather than being retried by SQS while the
+ * execution waits for its heartbeat timeout. Only a failure to answer is thrown, so SQS retries
+ * the message.
  *
  * @example
  * export const handler = createWorkerHandler({
@@ -45,6 +56,7 @@ export interface StepWorkerOptions {
  */
 export function createStepProcessor(options: StepWorkerOptions): ProcessEvent {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
+  const outputs = new StepOutputs({ claimCheck: options.claimCheck });
   return async (event: Envelope, { logger }: { logger: Logger }) => {
     const message = event.data as WorkflowStepMessage;
     const { taskToken, step, businessKey } = message;
@@ -73,7 +85,19 @@ export function createStepProcessor(options: StepWorkerOptions): ProcessEvent {
         await options.tokens.fail(taskToken, step, toError(error));
         return;
       }
-      await options.tokens.succeed(taskToken, step, output);
+      let answer: unknown;
+      try {
+        answer = await outputs.prepare(step, output);
+      } catch (error) {
+        // Retrying the message would run the step again and fail the same way: fail the task.
+        logger.error('Workflow step output cannot be handed over; failing the task', {
+          step,
+          error,
+        });
+        await options.tokens.fail(taskToken, step, toError(error));
+        return;
+      }
+      await options.tokens.succeed(taskToken, step, answer);
     } catch (error) {
       if (error instanceof TaskTokenExpiredError) {
         logger.warn('Stale workflow step dropped: its task no longer waits for an answer', {

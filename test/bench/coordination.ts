@@ -6,7 +6,11 @@
  * 2. Lease acquire and renew latency p50/p99 with 1 and with 50 contenders, next to a plain
  *    GetItem baseline.
  * 3. Failover time (holder stops renewing until the new holder's first fenced write succeeds) as
- *    a ratio of the lease duration.
+ *    a ratio of the lease duration, 20 runs each, interleaved: the library's expiry-aware wait
+ *    (`acquireWhenFree`) against the baseline standby polling every 5 % of the duration, with
+ *    where the time goes (holder's expiry, detection lag after it, acquire, fenced write) and
+ *    the safety checks (token strictly greater, the old holder's renew refused and its local
+ *    validity over before the takeover).
  * Writes test/bench/results/coordination.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -34,7 +38,7 @@ const MESSAGES = 50;
 const SOLO_ROUNDS = 200;
 const CONTENDERS = 50;
 const ATTEMPTS_PER_CONTENDER = 20;
-const FAILOVER_RUNS = 5;
+const FAILOVER_RUNS = 20;
 const FAILOVER_LEASE_MS = 2_000;
 const RESULT_FILE = resolve(process.cwd(), 'test/bench/results/coordination.json');
 
@@ -149,34 +153,119 @@ await Promise.all(
 );
 
 // 3. Failover ----------------------------------------------------------------------------------
+const { LeaseLostError } = await import('#shared/coordination/errors.ts');
 const writer = new FencedWriter({ client });
-const failoverMs: number[] = [];
-for (let run = 0; run < FAILOVER_RUNS; run++) {
-  const name = `failover-${run}`;
+const POLL_EVERY_MS = FAILOVER_LEASE_MS / 20;
+
+interface FailoverRun {
+  /** Holder stopped renewing (right after its acquire returned) until the first fenced write. */
+  totalMs: number;
+  /** From the stop until the stored expiry (the duration minus the holder's acquire latency). */
+  untilExpiryMs: number;
+  /** From the expiry until the successful attempt was sent. */
+  detectionLagMs: number;
+  acquireMs: number;
+  writeMs: number;
+  /** Acquire attempts the successor sent. */
+  attempts: number;
+}
+
+async function failover(name: string, wait: 'expiryAware' | 'fixedPoll'): Promise<FailoverRun> {
+  const attemptsAt: number[] = [];
   const holder = new DynamoDBLeaseStore({ tableName, client, owner: 'holder' });
-  const successor = new DynamoDBLeaseStore({ tableName, client, owner: 'successor' });
+  const successor = new DynamoDBLeaseStore({
+    tableName,
+    client,
+    owner: 'successor',
+    // Record when each sleep ends: that is when the next attempt is sent.
+    sleep: (ms) =>
+      new Promise((r) => setTimeout(r, ms)).then(() => void attemptsAt.push(performance.now())),
+  });
   const held = await holder.acquire(name, { durationMs: FAILOVER_LEASE_MS });
   const stoppedAt = performance.now(); // the holder stops renewing right after acquiring
-  // The successor polls like a standby replica would: every 5% of the lease duration.
-  for (;;) {
-    const { lease } = await successor.tryAcquire(name, { durationMs: FAILOVER_LEASE_MS });
-    if (lease) {
-      await writer.update(
-        { ...effect(`failover#${name}`), UpdateExpression: 'ADD #c :one' },
-        lease.token,
-      );
-      failoverMs.push(performance.now() - stoppedAt);
-      break;
+  const expiryAt = stoppedAt + (held.expiresAtMs - Date.now());
+  attemptsAt.push(stoppedAt);
+  let lease: Awaited<ReturnType<typeof successor.acquire>>;
+  if (wait === 'expiryAware') {
+    lease = await successor.acquireWhenFree(name, { durationMs: FAILOVER_LEASE_MS });
+  } else {
+    // The baseline: a standby replica polling every 5 % of the lease duration.
+    for (;;) {
+      const result = await successor.tryAcquire(name, { durationMs: FAILOVER_LEASE_MS });
+      if (result.lease) {
+        lease = result.lease;
+        break;
+      }
+      await sleep(POLL_EVERY_MS);
+      attemptsAt.push(performance.now());
     }
-    await sleep(FAILOVER_LEASE_MS / 20);
   }
-  if (held.token <= 0) throw new Error('unexpected token');
+  const acquiredAt = performance.now();
+  await writer.update(
+    { ...effect(`failover#${name}`), UpdateExpression: 'ADD #c :one' },
+    lease.token,
+  );
+  const wroteAt = performance.now();
+  // Safety: a strictly greater token, the old holder refused, and no overlap of validity.
+  if (!(lease.token > held.token)) throw new Error(`token ${lease.token} not above ${held.token}`);
+  if (holder.isValid(held)) throw new Error('the old holder still believes it holds the lease');
+  const renew = await holder.renew(held).then(
+    () => 'renewed',
+    (error: unknown) => (error instanceof LeaseLostError ? 'lost' : String(error)),
+  );
+  if (renew !== 'lost') throw new Error(`the old holder's renew was not refused: ${renew}`);
+  const lastAttemptAt = attemptsAt[attemptsAt.length - 1] ?? stoppedAt;
+  return {
+    totalMs: wroteAt - stoppedAt,
+    untilExpiryMs: expiryAt - stoppedAt,
+    detectionLagMs: lastAttemptAt - expiryAt,
+    acquireMs: acquiredAt - lastAttemptAt,
+    writeMs: wroteAt - acquiredAt,
+    attempts: attemptsAt.length,
+  };
+}
+
+const failoverRuns = { expiryAware: [] as FailoverRun[], fixedPoll: [] as FailoverRun[] };
+for (let run = 0; run < FAILOVER_RUNS; run++) {
+  // Interleaved, so both see the same machine load.
+  failoverRuns.expiryAware.push(await failover(`failover-aware-${run}`, 'expiryAware'));
+  failoverRuns.fixedPoll.push(await failover(`failover-poll-${run}`, 'fixedPoll'));
 }
 
 await drop();
 
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-const failoverRatios = failoverMs.map((ms) => ms / FAILOVER_LEASE_MS);
+const ms = (v: number) => Math.round(v * 10) / 10;
+function summarize(runs: FailoverRun[]) {
+  const ratios = runs.map((r) => r.totalMs / FAILOVER_LEASE_MS).sort((a, b) => a - b);
+  const mean = (pick: (r: FailoverRun) => number) =>
+    ms(runs.reduce((sum, r) => sum + pick(r), 0) / runs.length);
+  const max = (pick: (r: FailoverRun) => number) => ms(Math.max(...runs.map(pick)));
+  return {
+    runsMs: runs.map((r) => Math.round(r.totalMs)),
+    meanRatio: ratio(
+      ratios.reduce((a, b) => a + b, 0),
+      ratios.length,
+    ),
+    p50Ratio: ratio(ratios[Math.ceil(ratios.length / 2) - 1] ?? 0, 1),
+    maxRatio: ratio(ratios[ratios.length - 1] ?? 0, 1),
+    // Where the time goes: total = untilExpiry + detectionLag + acquire + write.
+    breakdownMeanMs: {
+      untilExpiry: mean((r) => r.untilExpiryMs),
+      detectionLag: mean((r) => r.detectionLagMs),
+      acquire: mean((r) => r.acquireMs),
+      write: mean((r) => r.writeMs),
+    },
+    breakdownMaxMs: {
+      detectionLag: max((r) => r.detectionLagMs),
+      acquire: max((r) => r.acquireMs),
+      write: max((r) => r.writeMs),
+    },
+    meanAttempts: mean((r) => r.attempts),
+  };
+}
+const expiryAware = summarize(failoverRuns.expiryAware);
+const fixedPoll = summarize(failoverRuns.fixedPoll);
 const result = {
   benchmark: 'coordination',
   date: new Date().toISOString(),
@@ -210,13 +299,14 @@ const result = {
   },
   failover: {
     leaseDurationMs: FAILOVER_LEASE_MS,
-    pollEveryMs: FAILOVER_LEASE_MS / 20,
-    runs: failoverMs.map((ms) => Math.round(ms)),
-    meanRatio: ratio(
-      failoverRatios.reduce((a, b) => a + b, 0),
-      failoverRatios.length,
-    ),
-    maxRatio: ratio(Math.max(...failoverRatios), 1),
+    runs: FAILOVER_RUNS,
+    /** The library's wait (`acquireWhenFree`): sleeps until 1 ms after the holder's expiry. */
+    expiryAware,
+    /** Baseline: a standby polling every 5 % of the duration (the previous bench's loop). */
+    fixedPoll: { pollEveryMs: POLL_EVERY_MS, ...fixedPoll },
+    maxRatioExpiryAwareVsFixedPoll: ratio(expiryAware.maxRatio, fixedPoll.maxRatio),
+    safety:
+      'every run: successor token > holder token, holder no longer locally valid at takeover, holder renew refused with LeaseLostError',
   },
 };
 mkdirSync(dirname(RESULT_FILE), { recursive: true });

@@ -96,11 +96,16 @@ describe('SingletonScheduledFunction', () => {
     );
   });
 
-  it('defaults cron schedules to no catch-up and sets no interval', () => {
-    const { template } = synth({ schedule: events.Schedule.cron({ minute: '0', hour: '3' }) });
+  it('gives cron schedules the same catch-up and partitions, passing the expression instead of an interval', () => {
+    const { template } = synth({
+      schedule: events.Schedule.cron({ minute: '0', hour: '3' }),
+      partitions: 7,
+    });
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
     const variables = fn?.Properties.Environment.Variables as Record<string, string>;
-    expect(variables.SCHEDULE_CATCH_UP_WINDOWS).toBe('0');
+    expect(variables.SCHEDULE_CATCH_UP_WINDOWS).toBe('3');
+    expect(variables.SCHEDULE_PARTITIONS).toBe('7');
+    expect(variables.SCHEDULE_CRON).toBe('cron(0 3 * * ? *)');
     expect(variables.SCHEDULE_INTERVAL_MS).toBeUndefined();
   });
 
@@ -115,8 +120,12 @@ describe('SingletonScheduledFunction', () => {
         /leaseDuration must be at least 2 seconds \(given 1 second\)/,
       ],
       [
-        { schedule: events.Schedule.cron({ minute: '0' }), catchUpWindows: 2 },
-        /need a rate schedule; .*given cron\(0 \* \* \* \? \*\) with catchUpWindows 2/,
+        { schedule: events.Schedule.expression('cron(0 12 15W * ? *)') },
+        /Cron expression "cron\(0 12 15W \* \? \*\)" is not usable: day-of-month 15W uses W/,
+      ],
+      [
+        { schedule: events.Schedule.expression('cron(0 12 * * MON *)') },
+        /exactly one of day-of-month \(\*\) and day-of-week \(MON\) must be \?/,
       ],
       [{ entry }, /give exactly one of entry .*and function .*\(given both\)/],
       [{ overlap: 'queue' as 'skip' }, /overlap must be 'skip' or 'bufferOne' \(given queue\)/],

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { type ComponentGroup, Ingress, type IngressProps } from '#infra/ingress.ts';
+import { laneGroupId, laneOf } from '#shared/ingress/lanes.ts';
 
 function synth(
   props: Partial<IngressProps> = {},
@@ -65,6 +66,22 @@ describe('Ingress', () => {
         });
       }
       expect(ingress.rules.orders).toHaveLength(4);
+    });
+
+    it('has, for the lane the publisher stamps on any key, exactly one rule per FIFO group, delivering to its laneGroupId', () => {
+      const rules = Object.values(template.findResources('AWS::Events::Rule')).map(
+        (rule) =>
+          rule.Properties as {
+            EventPattern: { detail?: { lane: number[] } };
+            Targets: { SqsParameters?: { MessageGroupId: string } }[];
+          },
+      );
+      for (const key of ['customer-1', 'customer-9', 'tenant-日本', 'ACME Corp', 'x0', 'x8']) {
+        const lane = laneOf(key, ingress.lanes);
+        const matching = rules.filter((rule) => rule.EventPattern.detail?.lane.includes(lane));
+        expect(matching, key).toHaveLength(1);
+        expect(matching[0]?.Targets[0]?.SqsParameters?.MessageGroupId).toBe(laneGroupId(lane));
+      }
     });
 
     it('creates one rule without lanes for a standard-queue group, matching all its prefixes (fan-out)', () => {

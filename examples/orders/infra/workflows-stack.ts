@@ -4,8 +4,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { Worker } from 'lanes/constructs';
-import { PAYLOAD_LIMITS } from 'lanes/workflows';
-import { FULFILMENT_STEPS, type FulfilmentStep } from '../domain/fulfilment/model.ts';
+import { CLAIM_CHECK_ENV, PAYLOAD_LIMITS } from 'lanes/workflows';
+import {
+  FULFILMENT_KEYS,
+  FULFILMENT_STEPS,
+  type FulfilmentStep,
+} from '../domain/fulfilment/model.ts';
 import { FULFILMENT_ENV } from '../domain/fulfilment/runtime.ts';
 import { DEFAULT_CHARGE_LIMIT_CENTS } from '../domain/fulfilment/steps.ts';
 import { functionEntry, referenceFunctionProps } from './function-props.ts';
@@ -69,6 +73,9 @@ export class WorkflowsStack extends Stack {
       [FULFILMENT_ENV.TABLE_NAME]: this.table.tableName,
       [FULFILMENT_ENV.CLAIM_CHECK_THRESHOLD_BYTES]: String(thresholdBytes),
       [FULFILMENT_ENV.CHARGE_LIMIT_CENTS]: String(chargeLimitCents),
+      // The step helpers claim-check large step outputs into the same table.
+      [CLAIM_CHECK_ENV.TABLE_NAME]: this.table.tableName,
+      [CLAIM_CHECK_ENV.SORT_KEY]: `sk=${FULFILMENT_KEYS.CLAIM_CHECK_SK}`,
     };
 
     const stepFunction = (step: FulfilmentStep) => {

@@ -26,16 +26,36 @@ async function runRecord(
   return out.Item ? { runs: Number(out.Item.runs?.N), source: out.Item.source?.S } : undefined;
 }
 
-async function invoke(functionName: string, time: string): Promise<TriggerOutcome> {
+async function invokeWithLogs(
+  functionName: string,
+  time: string,
+): Promise<{ outcome: TriggerOutcome; logs: string }> {
   const out = await lambda.send(
     new InvokeCommand({
       FunctionName: functionName,
       Payload: JSON.stringify({ source: 'lanes.test', 'detail-type': 'Scheduled Event', time }),
+      LogType: 'Tail',
     }),
   );
   const payload = JSON.parse(Buffer.from(out.Payload ?? []).toString('utf8'));
   if (out.FunctionError) throw new Error(`Scheduler function failed: ${JSON.stringify(payload)}`);
-  return payload as TriggerOutcome;
+  const logs = out.LogResult ? Buffer.from(out.LogResult, 'base64').toString('utf8') : '';
+  return { outcome: payload as TriggerOutcome, logs };
+}
+
+async function invoke(functionName: string, time: string): Promise<TriggerOutcome> {
+  return (await invokeWithLogs(functionName, time)).outcome;
+}
+
+async function lastWindowMs(tableName: string, scheduleName: string, partition: number) {
+  const out = await dynamodb.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: { pk: { S: `lease#sched#${scheduleName}#p${partition}` } },
+      ConsistentRead: true,
+    }),
+  );
+  return Number(out.Item?.lastWindowMs?.N ?? 0);
 }
 
 describe('Lanes-Coordination sample schedule (deployed)', () => {
@@ -62,6 +82,29 @@ describe('Lanes-Coordination sample schedule (deployed)', () => {
       );
       expect(ranHere.length).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('refuses a trigger time in 2031 and logs it: no run, and the schedule state stays in the present', async () => {
+    const future = Date.parse('2031-01-01T00:00:00Z');
+    const { outcome, logs } = await invokeWithLogs(functionName, new Date(future).toISOString());
+
+    expect(outcome.partitions).toEqual([]);
+    expect(outcome.refused?.reason).toMatch(
+      /2031-01-01T00:00:00\.000Z is \d+ s ahead of the clock/,
+    );
+    expect(logs).toMatch(/trigger refused, nothing run/);
+    for (const partition of [0, 1]) {
+      expect(await runRecord(tableName, scheduleName, future, partition)).toBeUndefined();
+      // The rule keeps moving the state minute by minute; it never jumped to 2031.
+      expect(await lastWindowMs(tableName, scheduleName, partition)).toBeLessThanOrEqual(
+        Date.now(),
+      );
+    }
+    // The next plausible trigger is handled as usual.
+    const windowMs = Math.floor(Date.now() / MINUTE) * MINUTE;
+    const next = await invoke(functionName, new Date(windowMs + 500).toISOString());
+    expect(next.refused).toBeUndefined();
+    expect(next.partitions.map((p) => p.status)).toEqual(expect.arrayContaining(['ran']));
   });
 
   it('is triggered by its EventBridge rule on LocalStack', async () => {

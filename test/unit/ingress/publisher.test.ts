@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ordersCatalogue } from '#orders/domain/order-events.ts';
+import { defineEvent, EventCatalogue } from '#shared/events/catalogue.ts';
 import { InvalidEventError, UnknownEventTypeError } from '#shared/events/errors.ts';
-import { DeliveryError, EventTooLargeError, NoRouteError } from '#shared/ingress/errors.ts';
+import {
+  DeliveryError,
+  DuplicateEventIdError,
+  EventTooLargeError,
+  NoRouteError,
+} from '#shared/ingress/errors.ts';
 import { laneOf } from '#shared/ingress/lanes.ts';
 import { Publisher, type PublishInput } from '#shared/ingress/publisher.ts';
 import { directRouter } from '#shared/ingress/router.ts';
@@ -90,6 +97,101 @@ describe('Publisher', () => {
         /^Event #1 \(id .+, type orders\.cancelled\) is \d{3} bytes once serialized, above the 600-byte limit/,
       );
       expect(sent).toBe(2);
+    });
+  });
+
+  describe('duplicate ids in one call', () => {
+    it('refuses each later event with an id already used in the call, naming it and the field, and sends the rest', async () => {
+      const destination = new RecordingDestination();
+      const { publisher } = publisherFor(destination);
+
+      const summary = await publisher.publish([
+        { ...order('c1', 'o1'), id: 'evt-1' },
+        { ...order('c2', 'o2'), id: 'evt-2' },
+        { ...order('c1', 'o3'), id: 'evt-1' },
+        { ...order('c3', 'o4'), id: 'evt-3' },
+        { ...order('c3', 'o5'), id: 'evt-1' },
+      ]);
+
+      expect(summary).toMatchObject({ sent: 3, rejected: 2, failed: 0 });
+      expect(summary.results.map((r) => r.status)).toEqual([
+        'sent',
+        'sent',
+        'rejected',
+        'sent',
+        'rejected',
+      ]);
+      const refused = summary.results[2]?.error as DuplicateEventIdError;
+      expect(refused).toBeInstanceOf(DuplicateEventIdError);
+      expect(refused).toMatchObject({ eventId: 'evt-1', firstIndex: 0 });
+      expect(refused.message).toMatch(
+        /^Event #2 \(id evt-1, type orders\.created\): field id "evt-1" is already used by event #0 of the same publish call/,
+      );
+      expect(summary.results[4]?.error?.message).toMatch(/^Event #4 \(id evt-1, .*by event #0/);
+      expect(destination.delivered.map((e) => e.envelope.id)).toEqual(['evt-1', 'evt-2', 'evt-3']);
+      // A refused event takes no sequence number: c1 and c3 each have one event, numbered 1.
+      expect(destination.delivered.map((e) => e.envelope.sequence)).toEqual([1, 1, 1]);
+    });
+
+    it('lets an id through when the earlier event with it was itself rejected', async () => {
+      const destination = new RecordingDestination();
+      const { publisher } = publisherFor(destination);
+      const { results } = await publisher.publish([
+        { ...order('c1', 'o1', -1), id: 'evt-1' },
+        { ...order('c1', 'o2'), id: 'evt-1' },
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'sent']);
+      expect(results[0]?.error).toBeInstanceOf(InvalidEventError);
+    });
+
+    it('refuses duplicates in EventBridge mode too (where the bus would deliver both)', async () => {
+      const destination = new RecordingDestination();
+      const { publisher } = publisherFor(destination, { lanes: 8 });
+      const { results } = await publisher.publish([
+        { ...order('c1', 'o1'), id: 'same' },
+        { ...order('c2', 'o2'), id: 'same' },
+      ]);
+      expect(results[1]?.error).toBeInstanceOf(DuplicateEventIdError);
+      expect(destination.delivered).toHaveLength(1);
+    });
+  });
+
+  describe('partition keys', () => {
+    const TenantNoted = defineEvent({
+      type: 'tenants.noted',
+      schema: z.object({ tenant: z.string(), note: z.string() }),
+      partitionKey: (data) => data.tenant,
+    });
+    const tenantsPublisher = (destination: RecordingDestination) =>
+      new Publisher({
+        catalogue: new EventCatalogue([TenantNoted]),
+        router: routerTo([destination]),
+      });
+    const note = (tenant: string) => ({ type: 'tenants.noted', data: { tenant, note: 'n' } });
+
+    it('accepts any Unicode key up to 512 UTF-8 bytes and sends it unchanged', async () => {
+      const destination = new RecordingDestination();
+      const keys = ['tenant-日本', 'ACME Corp', 'acme corp', 'é'.repeat(256)];
+      const { sent } = await tenantsPublisher(destination).publish(keys.map(note));
+      expect(sent).toBe(4);
+      expect(destination.delivered.map((e) => e.envelope.partitionKey)).toEqual(keys);
+    });
+
+    it('refuses an empty or too long key, naming the event and the partitionKey field', async () => {
+      const destination = new RecordingDestination();
+      const { results, sent } = await tenantsPublisher(destination).publish([
+        note(''),
+        note('日'.repeat(171)),
+        note('ok'),
+      ]);
+      expect(sent).toBe(1);
+      expect(results[0]?.error).toBeInstanceOf(InvalidEventError);
+      expect(results[0]?.error?.message).toMatch(
+        /^Invalid event #0 \(id .+, type tenants\.noted\): partitionKey: is empty; /,
+      );
+      expect(results[1]?.error?.message).toMatch(
+        /^Invalid event #1 \(id .+, type tenants\.noted\): partitionKey: is 513 bytes in UTF-8, above the 512-byte limit/,
+      );
     });
   });
 

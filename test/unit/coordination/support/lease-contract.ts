@@ -16,9 +16,22 @@ export function leaseContract(label: string, makeStore: StoreFactory, uniqueName
   describe(`Lease contract (${label})`, () => {
     const setup = () => {
       const clock = new ManualClock(1_700_000_000_000);
+      /** Sleeps of b's acquireWhenFree: they move the manual clock; `during` runs in between. */
+      const sleeps: number[] = [];
+      let during: (() => Promise<void>) | undefined;
+      const sleep = async (ms: number) => {
+        sleeps.push(ms);
+        clock.advance(ms);
+        const hook = during;
+        during = undefined;
+        await hook?.();
+      };
       const a = makeStore({ clock, owner: 'a', defaultDurationMs: DURATION_MS });
-      const b = makeStore({ clock, owner: 'b', defaultDurationMs: DURATION_MS });
-      return { clock, a, b, name: uniqueName() };
+      const b = makeStore({ clock, owner: 'b', defaultDurationMs: DURATION_MS, sleep });
+      const onNextSleep = (hook: () => Promise<void>) => {
+        during = hook;
+      };
+      return { clock, a, b, name: uniqueName(), sleeps, onNextSleep };
     };
 
     describe('acquire', () => {
@@ -57,6 +70,57 @@ export function leaseContract(label: string, makeStore: StoreFactory, uniqueName
           name: 'LeaseHeldError',
           holder: 'a',
         });
+      });
+    });
+
+    describe('acquireWhenFree', () => {
+      it("sleeps until 1 ms after the holder's expiry and takes over on that attempt", async () => {
+        const { a, b, name, sleeps, clock } = setup();
+        const held = await a.acquire(name);
+
+        const lease = await b.acquireWhenFree(name, { maxPollMs: 60_000 });
+
+        expect(sleeps).toEqual([DURATION_MS + 1]);
+        expect(clock.nowMs()).toBe(held.expiresAtMs + 1);
+        expect(lease.owner).toBe('b');
+        expect(lease.token).toBe(held.token + 1);
+        await expect(a.renew(held)).rejects.toBeInstanceOf(LeaseLostError);
+      });
+
+      it('wakes at least every maxPollMs, so a release before expiry is noticed', async () => {
+        const { a, b, name, sleeps, onNextSleep } = setup();
+        const held = await a.acquire(name);
+        onNextSleep(async () => {
+          await a.release(held);
+        });
+
+        const lease = await b.acquireWhenFree(name, { maxPollMs: 500 });
+
+        expect(sleeps).toEqual([500]);
+        expect(lease.token).toBe(held.token + 1);
+      });
+
+      it("follows a renewing holder's new expiry instead of taking over", async () => {
+        const { a, b, name, sleeps, onNextSleep } = setup();
+        const held = await a.acquire(name);
+        onNextSleep(async () => {
+          await a.renew(held); // renewed at +10.001 s: now expires at +20.001 s
+        });
+
+        const lease = await b.acquireWhenFree(name, { maxPollMs: 60_000 });
+
+        expect(sleeps).toEqual([DURATION_MS + 1, DURATION_MS + 1]);
+        expect(lease.token).toBe(held.token + 1);
+      });
+
+      it('gives up after timeoutMs with LeaseHeldError naming the holder', async () => {
+        const { a, b, name, sleeps } = setup();
+        await a.acquire(name);
+
+        const wait = b.acquireWhenFree(name, { timeoutMs: 3_000, maxPollMs: 1_000 });
+
+        await expect(wait).rejects.toMatchObject({ name: 'LeaseHeldError', holder: 'a' });
+        expect(sleeps).toEqual([1_000, 1_000, 1_000]);
       });
     });
 
