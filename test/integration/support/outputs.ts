@@ -20,7 +20,7 @@ export function stackOutputs(stackName: string): Record<string, string> {
   if (!outputs) {
     throw new Error(
       `Stack ${stackName} has no outputs in ${OUTPUTS_FILE} (found: ${Object.keys(all).join(', ') || 'none'}). ` +
-        'Is it registered in infra/app.ts?',
+        'Is it registered in examples/orders/infra/app.ts?',
     );
   }
   return outputs;
