@@ -39,6 +39,8 @@ export default defineConfig({
         test: {
           name: 'faults',
           include: ['test/faults/**/*.test.ts'],
+          // In-process workers would print every EMF metrics line; the deployed ones are unaffected.
+          env: { POWERTOOLS_METRICS_DISABLED: 'true' },
           globalSetup: ['test/faults/support/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,

@@ -36,9 +36,13 @@ interface Attempt {
 }
 
 function startHolder(leaseName: string) {
+  // node itself with tsx as a loader (not the tsx wrapper, which runs the script in a child
+  // process): the pid we pause is the one that holds the lease.
   const child = spawn(
-    'node_modules/.bin/tsx',
+    process.execPath,
     [
+      '--import',
+      'tsx',
       'test/faults/support/lease-holder.ts',
       stack.coordinationTableName,
       leaseName,

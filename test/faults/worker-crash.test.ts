@@ -65,7 +65,16 @@ describe('fault: worker process killed mid-batch', () => {
 
     const dead: string[] = [];
     const belongs = (envelope: { partitionKey: string }) => envelope.partitionKey.startsWith(run);
-    let batchRecoveredAt: number | undefined;
+    // The killed batch is recovered once all 10 of its records are applied (watched closely).
+    const batchRecovered = waitUntil(
+      `the killed batch of ${victim} to be applied again`,
+      async () => {
+        const applied = (await keyEffects(stack.documentClient, stack.tableName, victim)).applied;
+        return { done: applied.length >= 10 ? Date.now() : undefined, state: `${applied.length}` };
+      },
+      180_000,
+      250,
+    );
     const tally = await waitUntil(
       `all ${EVENTS} events to be applied`,
       async () => {
@@ -73,13 +82,6 @@ describe('fault: worker process killed mid-batch', () => {
           ...(await drainDeadLetters(stack.sqs, [crash.dlqUrl], belongs)).map((d) => d.eventId),
         );
         const counted = await tallyOrders(stack.documentClient, stack.tableName, sent, dead);
-        // The killed batch is recovered once all 10 of its records are applied.
-        if (
-          batchRecoveredAt === undefined &&
-          (counted.perKey.get(victim)?.applied.length ?? 0) >= 10
-        ) {
-          batchRecoveredAt = Date.now();
-        }
         return {
           done: counted.processed + counted.inDlq >= EVENTS ? counted : undefined,
           state: `applied ${counted.processed}, in DLQ ${counted.inDlq}`,
@@ -88,7 +90,7 @@ describe('fault: worker process killed mid-batch', () => {
       180_000,
       1_000,
     );
-    const recoverySeconds = seconds((batchRecoveredAt ?? Date.now()) - killedAt);
+    const recoverySeconds = seconds((await batchRecovered) - killedAt);
     const victimEffects = tally.perKey.get(victim);
     const redelivered = appliedAtKill.filter(
       (id) => (victimEffects?.deliveries.get(id) ?? 0) >= 2,

@@ -20,6 +20,8 @@ export interface KeyEffects {
   readonly ordinals: readonly number[];
   /** Deliveries the fault worker was handed, per event id (fault stack only). */
   readonly deliveries: ReadonlyMap<string, number>;
+  /** SQS receive count of the last delivery the fault worker was handed, per event id. */
+  readonly receives: ReadonlyMap<string, number>;
   /** Events still parked for a missing predecessor. */
   readonly parked: number;
 }
@@ -52,14 +54,18 @@ export async function keyEffects(
     .filter((item) => sk(item).startsWith(RESULTS_KEYS.EVENT_PREFIX))
     .sort((a, b) => Number(a.ordinal) - Number(b.ordinal));
   const deliveries = new Map<string, number>();
+  const receives = new Map<string, number>();
   for (const item of items.filter((i) => sk(i).startsWith(SEEN_PREFIX))) {
-    deliveries.set(sk(item).slice(SEEN_PREFIX.length), Number(item.deliveries ?? 0));
+    const eventId = sk(item).slice(SEEN_PREFIX.length);
+    deliveries.set(eventId, Number(item.deliveries ?? 0));
+    receives.set(eventId, Number(item.lastReceiveCount ?? 0));
   }
   return {
     ordinal: Number(state?.ordinal ?? 0),
     applied: events.map((item) => String(item.eventId)),
     ordinals: events.map((item) => Number(item.ordinal)),
     deliveries,
+    receives,
     parked: items.filter((item) => sk(item).startsWith(RESULTS_KEYS.PARKED_PREFIX)).length,
   };
 }

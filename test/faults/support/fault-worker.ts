@@ -22,9 +22,12 @@ export const handler = createWorkerHandler({
       new UpdateItemCommand({
         TableName: deps.resultsTableName,
         Key: { pk: { S: event.partitionKey }, sk: { S: `${SEEN_PREFIX}${event.id}` } },
-        UpdateExpression: 'ADD #d :one',
-        ExpressionAttributeNames: { '#d': 'deliveries' },
-        ExpressionAttributeValues: { ':one': { N: '1' } },
+        UpdateExpression: 'ADD #d :one SET #r = :receive',
+        ExpressionAttributeNames: { '#d': 'deliveries', '#r': 'lastReceiveCount' },
+        ExpressionAttributeValues: {
+          ':one': { N: '1' },
+          ':receive': { N: String(context.receiveCount) },
+        },
       }),
     );
     const { orderId } = event.data as OrderEventData;

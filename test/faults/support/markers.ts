@@ -18,6 +18,8 @@ export const PAUSE_SLEEP_MS = 3_000;
 
 /**
  * Sort key prefix of the delivery log: `SEEN#<eventId>` with `deliveries`, incremented each
- * time the worker was handed the event (so redeliveries are visible next to the effects).
+ * time the worker was handed the event (so redeliveries are visible next to the effects), and
+ * `lastReceiveCount`, the SQS receive count of the last of them (receives used up by throttled
+ * invocations, which never reach the worker, show there).
  */
 export const SEEN_PREFIX = 'SEEN#';
