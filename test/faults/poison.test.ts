@@ -19,7 +19,10 @@ function expectOnlyPoisonDeadLettered(outcome: FaultyBatchOutcome): void {
     lost: 0,
     inDlq: 1,
   });
-  expect(deadLetters.map((d) => [d.eventId, d.errorName])).toEqual([[faulty.id, 'Error']]);
+  // Only the faulty record, dead-lettered by the worker with its reason (under heavy load SQS's
+  // redrive may move a second copy there too, without a reason).
+  expect(new Set(deadLetters.map((d) => d.eventId))).toEqual(new Set([faulty.id]));
+  expect(deadLetters.map((d) => d.errorName)).toContain('Error');
   expect(tally.perKey.get(faulty.partitionKey)?.deliveries.get(faulty.id)).toBe(5);
 }
 

@@ -20,9 +20,10 @@ function expectHealthyOnceSlowDeadLettered(outcome: FaultyBatchOutcome): void {
     lost: 0,
     inDlq: 1,
   });
-  expect(deadLetters.map((d) => [d.eventId, d.errorName])).toEqual([
-    [faulty.id, 'RecordTimeoutError'],
-  ]);
+  // Only the faulty record, dead-lettered by the worker with its reason (under heavy load SQS's
+  // redrive may move a second copy there too, without a reason).
+  expect(new Set(deadLetters.map((d) => d.eventId))).toEqual(new Set([faulty.id]));
+  expect(deadLetters.map((d) => d.errorName)).toContain('RecordTimeoutError');
   // The abandoned handler woke up after the timeout and tried to apply it: refused every time.
   const applied = new Set([...tally.perKey.values()].flatMap((k) => k.applied));
   expect(applied.has(faulty.id)).toBe(false);
