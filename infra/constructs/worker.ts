@@ -11,7 +11,11 @@ import { enforceRules } from './worker-validation.ts';
 export const WORKER_RUNTIME_ENV = {
   DLQ_URL: 'LANES_DLQ_URL',
   MAX_RECEIVE_COUNT: 'LANES_MAX_RECEIVE_COUNT',
+  RECORD_BUDGET_MS: 'LANES_RECORD_BUDGET_MS',
 } as const;
+
+/** Time the runtime keeps before the function timeout to answer (`STOP_MARGIN_MS` of the runtime). */
+const RUNTIME_STOP_MARGIN_MS = 500;
 
 /** Limits the validation rules enforce (AWS documentation; see docs/aws-limits.md). */
 export const WORKER_LIMITS = {
@@ -28,6 +32,14 @@ export interface WorkerProps {
   readonly handler?: string;
   /** @default Duration.seconds(15) */
   readonly timeout?: Duration;
+  /**
+   * Longest time one record may take (the runtime's `recordBudgetMs`): records start only while
+   * the invocation has this much time left, and one that runs longer is abandoned and retried
+   * alone (dead-lettered with its reason on its last receive). Must be shorter than the timeout
+   * minus the runtime's 500 ms answer margin.
+   * @default - half of the invocation's time, decided by the runtime
+   */
+  readonly recordBudget?: Duration;
   /** @default 256 */
   readonly memorySize?: number;
   /**
@@ -163,8 +175,21 @@ export class Worker extends Construct {
     const reservedEnv = Object.values(WORKER_RUNTIME_ENV).filter(
       (name) => props.environment?.[name] !== undefined,
     );
+    const budgetMs = props.recordBudget?.isUnresolved()
+      ? undefined
+      : props.recordBudget?.toMilliseconds();
+    const usableMs = timeout.isUnresolved()
+      ? undefined
+      : timeout.toMilliseconds() - RUNTIME_STOP_MARGIN_MS;
     enforceRules(this, [
       ...this.#sourceRules(maxConcurrency, batchingWindow, fifo),
+      {
+        broken:
+          budgetMs !== undefined &&
+          (budgetMs < 1 || (usableMs !== undefined && budgetMs > usableMs)),
+        message: () =>
+          `recordBudget must be between 1 ms and the timeout minus ${RUNTIME_STOP_MARGIN_MS} ms = ${usableMs} ms (given ${budgetMs} ms): the runtime answers ${RUNTIME_STOP_MARGIN_MS} ms before the timeout and never starts a record it cannot finish by then. Lower recordBudget or raise timeout.`,
+      },
       {
         broken:
           !Token.isUnresolved(maxReceiveCount) &&
@@ -233,6 +258,9 @@ export class Worker extends Construct {
         ...props.environment,
         [WORKER_RUNTIME_ENV.DLQ_URL]: this.deadLetterQueue.queueUrl,
         [WORKER_RUNTIME_ENV.MAX_RECEIVE_COUNT]: String(maxReceiveCount),
+        ...(budgetMs !== undefined
+          ? { [WORKER_RUNTIME_ENV.RECORD_BUDGET_MS]: String(budgetMs) }
+          : {}),
       },
       bundling: {
         // Declared runtime is nodejs22.x; the local executor runs Node 20, so target the older.
