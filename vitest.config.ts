@@ -18,9 +18,11 @@ function sourceAliases(): { find: RegExp; replacement: string }[] {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /**
- * Two projects: `unit` (logic and CDK templates, no AWS) and `integration` (real stacks on
- * LocalStack). The integration project's global setup starts the embedded LocalStack when no
- * endpoint is given and deploys the reference stacks once for every integration test file.
+ * Three projects: `unit` (logic and CDK templates, no AWS), `integration` (real stacks on
+ * LocalStack) and `faults` (crashes, timeouts, throttling, duplicates on LocalStack; `npm run
+ * test:faults`). The integration project's global setup starts the embedded LocalStack when no
+ * endpoint is given and deploys the reference stacks once for every integration test file; the
+ * faults project's setup does the same and deploys its own stack (test/faults/support).
  */
 export default defineConfig({
   // `lanes` and `lanes/*` (the reference app's imports) resolve to the sources, as Node does with
@@ -48,6 +50,20 @@ export default defineConfig({
           globalSetup: ['test/integration/support/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          // In-process workers would print every EMF metrics line; the deployed ones are unaffected.
+          env: { POWERTOOLS_METRICS_DISABLED: 'true' },
+          globalSetup: ['test/faults/support/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          // Scenarios kill and pause processes and count effects: one file at a time.
           fileParallelism: false,
         },
       },

@@ -30,6 +30,12 @@ export interface DeployOptions {
   readonly log?: (line: string) => void;
   /** Stacks to deploy. @default every stack of the app (`--all`) */
   readonly stacks?: readonly string[];
+  /**
+   * Another CDK app to deploy instead of the reference app (`cdk deploy --app`), with its own
+   * cloud assembly folder; used for test-owned stacks.
+   * @default - the app of cdk.json (infra/app.ts)
+   */
+  readonly app?: { readonly command: string; readonly output: string };
 }
 
 /** Outputs of the deployed stacks, by stack name. */
@@ -138,6 +144,7 @@ export async function deployAll(
       deployOutputs,
       '--progress',
       'events',
+      ...(options.app ? ['--app', options.app.command, '--output', options.app.output] : []),
     ],
     target,
     options,

@@ -9,11 +9,16 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { KeyBusyError } from '../shared/coordination/errors.ts';
+import { IdempotencyPayloadMismatchError, KeyBusyError } from '../shared/coordination/errors.ts';
 import { type KeyConcurrency, planQueueRetry } from '../shared/coordination/key-policy.ts';
 import type { powertoolsIdempotency } from '../shared/coordination/powertools-idempotency.ts';
+import type {
+  TransactionalIdempotency,
+  TransactionalOutcome,
+} from '../shared/coordination/transactional-idempotency.ts';
 import { integerEnv, optionalEnv } from '../shared/env.ts';
 import type {
   EventCatalogue,
@@ -22,9 +27,16 @@ import type {
 } from '../shared/events/catalogue.ts';
 import type { Envelope } from '../shared/events/envelope.ts';
 import { type DeadLetterSink, SqsDeadLetterSink } from '../shared/worker/dead-letter.ts';
+import { InvocationDeadline, runWithinBudget } from '../shared/worker/deadline.ts';
 import { type Delivery, decodeRecord, fromFifoQueue } from '../shared/worker/decode.ts';
 import { WORKER_ENV } from '../shared/worker/env.ts';
-import { NonRetryableError } from '../shared/worker/errors.ts';
+import {
+  EffectAbandonedError,
+  NonRetryableError,
+  RecordDeferredError,
+  RecordTimeoutError,
+  WorkerConfigError,
+} from '../shared/worker/errors.ts';
 import { type RetryDelay, SqsRetryDelay } from '../shared/worker/retry-delay.ts';
 
 export { WORKER_ENV } from '../shared/worker/env.ts';
@@ -39,7 +51,28 @@ export const WORKER_METRICS = {
   SKIPPED_KEY_BUSY: 'EventsSkippedKeyBusy',
   /** The event's key was busy under a `queue`/`limit` policy: postponed and retried. */
   POSTPONED_KEY_BUSY: 'EventsPostponedKeyBusy',
+  /** The event ran past its time budget (or the invocation's end) and was abandoned. */
+  TIMED_OUT: 'EventsTimedOut',
+  /** The event was not started: too little time was left in the invocation. */
+  DEFERRED: 'EventsDeferred',
+  /** The event was already applied (transactional path): acknowledged without a second effect. */
+  DUPLICATE: 'EventsDuplicate',
 } as const;
+
+/** One transactional commit: the effect and the idempotency record of its key, all or nothing. */
+export interface CommitRequest<R> {
+  /** Up to 99 TransactWriteItems (the idempotency record takes the 100th). */
+  readonly effect: readonly TransactWriteItem[];
+  /** Stored with the record and returned to duplicates. @default null */
+  readonly result?: R;
+  /** Idempotency key. @default the event's id */
+  readonly key?: string;
+  /** Payload whose hash must match for a duplicate. @default the event's `data` */
+  readonly payload?: unknown;
+}
+
+/** Commits an effect exactly once per key (see {@link WorkerOptions.transactional}). */
+export type Commit = <R = null>(request: CommitRequest<R>) => Promise<TransactionalOutcome<R>>;
 
 /** What a record handler gets besides the event. */
 export interface RecordContext {
@@ -49,6 +82,21 @@ export interface RecordContext {
   readonly messageGroupId: string | undefined;
   readonly logger: Logger;
   readonly lambdaContext: Context | undefined;
+  /**
+   * Aborted when the worker abandons this record: it ran past its time budget, or the
+   * invocation reached its stop point. Pass it to long calls (`client.send(cmd, { abortSignal })`)
+   * and stop when it fires: the record has been handed back to the queue.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Commits a DynamoDB effect together with the event's idempotency record in one transaction
+   * (the `transactional` option): the effect is applied exactly once per event id, a duplicate
+   * gets `{ duplicate: true }` and the stored result, and nothing is committed once `signal` is
+   * aborted (a late write of an abandoned handler loses).
+   * @throws WorkerConfigError when the worker has no `transactional` option
+   * @throws EffectAbandonedError when the record was abandoned before the commit started
+   */
+  readonly commit: Commit;
 }
 
 /**
@@ -104,8 +152,47 @@ export interface WorkerOptions<
    * @default - none: `processEvent` must be idempotent itself
    */
   readonly idempotency?: ReturnType<typeof powertoolsIdempotency>;
+  /**
+   * Exactly-once DynamoDB effects: `context.commit({ effect })` writes the effect and an
+   * idempotency record keyed by the event id in one TransactWriteItems, so a redelivered,
+   * replayed or retried event (within the record's retention, 14 days by default) is recognised
+   * whichever position it has in its key's stream, and a crash can never leave the effect
+   * without its record or the other way round. Use `idempotency` (Powertools) for effects that
+   * are not DynamoDB writes.
+   * @example transactional: new TransactionalIdempotency({ tableName, keyPrefix: 'orders' })
+   * @default - none: `context.commit` throws
+   */
+  readonly transactional?: TransactionalIdempotency;
+  /**
+   * Longest time one record may take. The worker starts a record only while the time left
+   * before its stop point (500 ms before the function timeout) covers this budget, and abandons
+   * a record that runs longer (its `signal` aborts): the record is reported as a batch item
+   * failure (on FIFO with the rest of its group), finished records are acknowledged, and on its
+   * last receive the record is dead-lettered with a RecordTimeoutError. Size batches so that
+   * batchSize x budget fits the timeout on FIFO queues (records run one after another there).
+   * @default - env LANES_RECORD_BUDGET_MS; unset: half of the time to the stop point when the invocation starts
+   */
+  readonly recordBudgetMs?: number;
   /** How a busy key's event is postponed. @default - SqsRetryDelay */
   readonly retryDelay?: RetryDelay;
+}
+
+/**
+ * The worker options of a catalogue, for options built apart from `createWorkerHandler`.
+ *
+ * @example
+ * export function ordersWorkerOptions(): WorkerOptionsOf<typeof ordersCatalogue> { ... }
+ */
+export type WorkerOptionsOf<TCatalogue> =
+  TCatalogue extends EventCatalogue<infer TDefinitions> ? WorkerOptions<TDefinitions> : never;
+
+/** What a record handler needs from its invocation: its deadline, and where to note finished records. */
+export interface InvocationScope {
+  readonly deadline: InvocationDeadline;
+  /** Message ids of the records that finished (acknowledged: processed, skipped, dead-lettered). */
+  readonly finished: Set<string>;
+  /** This invocation's Lambda context (not a later one's, should abandoned work still run). */
+  readonly lambdaContext?: Context;
 }
 
 function defaultDeadLetter(): DeadLetterSink | undefined {
@@ -118,9 +205,22 @@ function defaultMaxReceiveCount(): number | undefined {
   return integerEnv(WORKER_ENV.MAX_RECEIVE_COUNT, { min: 1 });
 }
 
+function defaultRecordBudgetMs(): number | undefined {
+  // The longest time one record may take, in milliseconds, below the function timeout.
+  return integerEnv(WORKER_ENV.RECORD_BUDGET_MS, { min: 1 });
+}
+
+/** Whether a record is on its last receive before the queue's redrive policy would move it. */
+function isFinalAttempt(receiveCount: number, maxReceiveCount: number | undefined): boolean {
+  return maxReceiveCount !== undefined && receiveCount >= maxReceiveCount;
+}
+
 /**
- * Builds the SQS record handler used inside a batch: decode and validate, process, and sort the
- * failures (retry, or dead-letter with a reason). Exposed without middy for unit tests.
+ * Builds the SQS record handler used inside a batch: decode and validate, check the invocation's
+ * time, process within the record's budget, and sort the failures (retry, or dead-letter with a
+ * reason). Pass the invocation's scope so a record is started only in time and abandoned at its
+ * budget; without one (unit tests) records run without a deadline. Exposed without middy for
+ * unit tests.
  */
 export function createRecordHandler<const TDefinitions extends readonly EventDefinition[]>(
   options: WorkerOptions<TDefinitions> & {
@@ -128,13 +228,13 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
     metrics: Metrics;
     context?: () => Context | undefined;
   },
-): (record: SQSRecord) => Promise<void> {
+): (record: SQSRecord, scope?: InvocationScope) => Promise<void> {
   // decodeRecord validated `data` against the schema of the record's type before this runs.
   const processEvent = options.processEvent as ProcessEvent;
   const deadLetter = options.deadLetter ?? defaultDeadLetter();
   const maxReceiveCount = options.maxReceiveCount ?? defaultMaxReceiveCount();
   const now = options.now ?? (() => Date.now());
-  const { logger, metrics, keyConcurrency } = options;
+  const { logger, metrics, keyConcurrency, transactional } = options;
   // Created on the first busy key, so workers that never see one build no SQS client at start.
   let retryDelay = options.retryDelay;
   const delays = () => {
@@ -157,6 +257,29 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
     );
     return outcome.status === 'completed';
   };
+  /** The commit bound to one event and its record's signal. */
+  const commitFor = (event: Envelope, signal: AbortSignal): Commit => {
+    return async <R>(request: CommitRequest<R>) => {
+      if (!transactional) {
+        throw new WorkerConfigError(
+          `context.commit was called for event ${event.id} but the worker has no transactional option; pass transactional: new TransactionalIdempotency({ tableName, keyPrefix }) to createWorkerHandler.`,
+        );
+      }
+      // A handler abandoned at its deadline must not write: its record may already be taken over.
+      if (signal.aborted) throw new EffectAbandonedError(event.id, { cause: signal.reason });
+      const outcome = await transactional.run<R>(
+        {
+          key: request.key ?? event.id,
+          payload: request.payload ?? event.data,
+          effect: request.effect,
+          result: (request.result ?? null) as R,
+        },
+        { abortSignal: signal },
+      );
+      if (outcome.duplicate) metrics.addMetric(WORKER_METRICS.DUPLICATE, MetricUnit.Count, 1);
+      return outcome;
+    };
+  };
 
   const giveUp = async (record: SQSRecord, error: Error): Promise<void> => {
     if (!deadLetter) throw error;
@@ -165,14 +288,27 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
     logger.error('Record dead-lettered', { messageId: record.messageId, error });
   };
 
-  return async (record: SQSRecord): Promise<void> => {
+  /** Refuses to start a record the invocation has no time left for (it goes back untouched). */
+  const deferIfLate = (record: SQSRecord, scope: InvocationScope | undefined): void => {
+    if (!scope || scope.deadline.canStart()) return;
+    metrics.addMetric(WORKER_METRICS.DEFERRED, MetricUnit.Count, 1);
+    throw new RecordDeferredError(
+      record.messageId,
+      scope.deadline.msToStop(),
+      scope.deadline.recordBudgetMs,
+    );
+  };
+
+  return async (record: SQSRecord, scope?: InvocationScope): Promise<void> => {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    deferIfLate(record, scope);
     let decoded: ReturnType<typeof decodeRecord>;
     try {
       decoded = decodeRecord(record, options.catalogue);
     } catch (error) {
       metrics.addMetric(WORKER_METRICS.FAILED, MetricUnit.Count, 1);
       await giveUp(record, error as Error);
+      scope?.finished.add(record.messageId);
       return;
     }
     const { envelope, delivery } = decoded;
@@ -185,14 +321,21 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
     };
     logger.appendKeys(keys);
     try {
-      const ran = await runGuarded(envelope, {
-        record,
-        delivery,
-        receiveCount,
-        messageGroupId: record.attributes.MessageGroupId,
-        logger,
-        lambdaContext: options.context?.(),
-      });
+      const run = (signal: AbortSignal) =>
+        runGuarded(envelope, {
+          record,
+          delivery,
+          receiveCount,
+          messageGroupId: record.attributes.MessageGroupId,
+          logger,
+          lambdaContext: scope ? scope.lambdaContext : options.context?.(),
+          signal,
+          commit: commitFor(envelope, signal),
+        });
+      const ran = scope
+        ? await runWithinBudget(run, scope.deadline, record.messageId)
+        : await run(new AbortController().signal);
+      scope?.finished.add(record.messageId);
       if (!ran) {
         metrics.addMetric(WORKER_METRICS.SKIPPED_KEY_BUSY, MetricUnit.Count, 1);
         logger.info('Event skipped: its key is busy and the policy is skip');
@@ -211,6 +354,7 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
         if (action === 'requeue' && !fromFifoQueue(record)) {
           // A copy starts again at receive count 1; the original is acknowledged.
           await delays().requeue(record, seconds);
+          scope?.finished.add(record.messageId);
           logger.info('Event requeued: its key is busy', { retryAfterSeconds: seconds });
           return;
         }
@@ -218,13 +362,26 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
         logger.info('Event postponed: its key is busy', { retryAfterSeconds: seconds });
         throw error;
       }
-      metrics.addMetric(WORKER_METRICS.FAILED, MetricUnit.Count, 1);
-      const finalAttempt = maxReceiveCount !== undefined && receiveCount >= maxReceiveCount;
-      if (error instanceof NonRetryableError || finalAttempt) {
+      const timedOut = error instanceof RecordTimeoutError;
+      metrics.addMetric(
+        timedOut ? WORKER_METRICS.TIMED_OUT : WORKER_METRICS.FAILED,
+        MetricUnit.Count,
+        1,
+      );
+      const nonRetryable =
+        error instanceof NonRetryableError || error instanceof IdempotencyPayloadMismatchError;
+      if (nonRetryable || isFinalAttempt(receiveCount, maxReceiveCount)) {
+        // Dead-lettered records count as finished: on FIFO the rest of the group goes on.
         await giveUp(record, error as Error);
+        scope?.finished.add(record.messageId);
         return;
       }
-      logger.warn('Event failed; it will be retried', { receiveCount, error });
+      logger.warn(
+        timedOut
+          ? 'Event abandoned at its time budget; it will be retried'
+          : 'Event failed; it will be retried',
+        { receiveCount, error },
+      );
       throw error;
     } finally {
       logger.removeKeys(Object.keys(keys));
@@ -234,7 +391,11 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
 
 /**
  * A middy Lambda handler for an SQS event source: per-record parsing and validation against the
- * catalogue, Powertools batch processing with partial batch responses, Logger and Metrics.
+ * catalogue, Powertools batch processing with partial batch responses, Logger and Metrics, and a
+ * deadline: records are started only while the invocation has time for them (`recordBudgetMs`),
+ * a record that runs past its budget is abandoned (its `signal` aborts) and reported as failed,
+ * and the worker answers before the function timeout with every unfinished record as a batch item
+ * failure, so records that finished are never delivered again.
  *
  * FIFO queues use Powertools' `SqsFifoPartialProcessorAsync` with `skipGroupOnError`: records are
  * processed in order, a failure stops its message group (later records of that group are failed
@@ -244,7 +405,10 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
  * @example
  * export const handler = createWorkerHandler({
  *   catalogue: ordersCatalogue,
- *   processEvent: async (event) => recordOrder(event),
+ *   transactional: new TransactionalIdempotency({ tableName: requireEnv('COORDINATION_TABLE_NAME'), keyPrefix: 'orders' }),
+ *   processEvent: async (event, { commit }) => {
+ *     await commit({ effect: [{ Put: { TableName: 'Orders', Item: toItem(event) } }] });
+ *   },
  * });
  */
 export function createWorkerHandler<const TDefinitions extends readonly EventDefinition[]>(
@@ -258,28 +422,71 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
       namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'lanes',
       serviceName,
     });
-  let lambdaContext: Context | undefined;
-  const recordHandler = createRecordHandler({
-    ...options,
-    logger,
-    metrics,
-    context: () => lambdaContext,
-  });
-  const fifoProcessor = new SqsFifoPartialProcessorAsync();
-  const standardProcessor = new BatchProcessor(EventType.SQS);
+  const recordBudgetMs = options.recordBudgetMs ?? defaultRecordBudgetMs();
+  if (recordBudgetMs !== undefined && (!Number.isInteger(recordBudgetMs) || recordBudgetMs < 1)) {
+    throw new WorkerConfigError(
+      `recordBudgetMs must be a positive integer number of milliseconds (given ${recordBudgetMs}).`,
+    );
+  }
+  const recordHandler = createRecordHandler({ ...options, logger, metrics });
 
-  const handle = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-    lambdaContext = context;
+  const handle = async (
+    event: SQSEvent,
+    context: Context,
+    middyOptions?: { signal?: AbortSignal },
+  ): Promise<SQSBatchResponse> => {
     // In-progress idempotency records expire with this invocation's remaining time.
     options.idempotency?.config.registerLambdaContext(context);
+    const deadline = new InvocationDeadline({
+      remainingMs: context?.getRemainingTimeInMillis?.(),
+      recordBudgetMs,
+    });
+    if (deadline.budgetClamped) {
+      logger.warn('recordBudgetMs is longer than the invocation: lower it below the timeout', {
+        recordBudgetMs,
+        usableMs: deadline.recordBudgetMs,
+      });
+    }
+    // middy aborts its signal at its own early timeout: stop there too.
+    middyOptions?.signal?.addEventListener('abort', () => deadline.stop(), { once: true });
+    const scope: InvocationScope = { deadline, finished: new Set(), lambdaContext: context };
     const first = event.Records[0];
     const fifo = first !== undefined && fromFifoQueue(first);
-    return fifo
-      ? processPartialResponse(event, recordHandler, fifoProcessor, {
-          context,
-          skipGroupOnError: true,
-        })
-      : processPartialResponse(event, recordHandler, standardProcessor, { context });
+    // New processors per invocation: an abandoned batch may still be winding down in one.
+    const processing = fifo
+      ? processPartialResponse(
+          event,
+          (record: SQSRecord) => recordHandler(record, scope),
+          new SqsFifoPartialProcessorAsync(),
+          { context, skipGroupOnError: true },
+        )
+      : processPartialResponse(
+          event,
+          (record: SQSRecord) => recordHandler(record, scope),
+          new BatchProcessor(EventType.SQS),
+          { context },
+        );
+    const settled = processing.then(
+      (response) => ({ response }),
+      (error: unknown) => ({ error }),
+    );
+    const outcome = await Promise.race([settled, deadline.reached.then(() => undefined)]);
+    deadline.dispose();
+    if (outcome !== undefined) {
+      if ('error' in outcome) throw outcome.error;
+      return outcome.response;
+    }
+    // The stop point came first: hand back every record that did not finish, before Lambda's
+    // timeout would fail the whole batch.
+    deadline.stop();
+    const unfinished = event.Records.filter((record) => !scope.finished.has(record.messageId));
+    logger.warn('Invocation reached its stop point; unfinished records go back to the queue', {
+      unfinished: unfinished.length,
+      finished: scope.finished.size,
+    });
+    return {
+      batchItemFailures: unfinished.map((record) => ({ itemIdentifier: record.messageId })),
+    };
   };
 
   return middy(handle).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -9,6 +9,9 @@ import { describeForDiscovery } from './discovery.ts';
 import { type LanesFunctionProps, newLanesFunction } from './function-props.ts';
 import { enforceRules } from './validation.ts';
 
+/** Time the runtime keeps before the function timeout to answer (`STOP_MARGIN_MS` of the runtime). */
+const RUNTIME_STOP_MARGIN_MS = 500;
+
 /** Limits the validation rules enforce (AWS documentation; see docs/aws-limits.md). */
 export const WORKER_LIMITS = {
   MIN_MAX_CONCURRENCY: 2,
@@ -47,6 +50,14 @@ export interface WorkerProps {
   readonly functionProps?: LanesFunctionProps;
   /** Timeout of a new function. @default Duration.seconds(15) */
   readonly timeout?: Duration;
+  /**
+   * Longest time one record may take (the runtime's `recordBudgetMs`): records start only while
+   * the invocation has this much time left, and one that runs longer is abandoned and retried
+   * alone (dead-lettered with its reason on its last receive). Must be shorter than the timeout
+   * minus the runtime's 500 ms answer margin.
+   * @default - half of the invocation's time, decided by the runtime
+   */
+  readonly recordBudget?: Duration;
   /** Memory of a new function, in MB. @default 256 */
   readonly memorySize?: number;
   /**
@@ -200,6 +211,12 @@ export class Worker extends Construct {
         'reservedConcurrency',
       ] as const
     ).filter((key) => props[key] !== undefined);
+    const budgetMs = props.recordBudget?.isUnresolved()
+      ? undefined
+      : props.recordBudget?.toMilliseconds();
+    const usableMs = timeout.isUnresolved()
+      ? undefined
+      : timeout.toMilliseconds() - RUNTIME_STOP_MARGIN_MS;
     enforceRules(this, [
       {
         broken: (props.entry === undefined) === (props.function === undefined),
@@ -217,6 +234,13 @@ export class Worker extends Construct {
           `name must be 1-64 of A-Z a-z 0-9 _ - starting with a letter (given ${JSON.stringify(props.name)}); it is how the lanes CLI finds the worker.`,
       },
       ...this.#sourceRules(maxConcurrency, batchingWindow, fifo),
+      {
+        broken:
+          budgetMs !== undefined &&
+          (budgetMs < 1 || (usableMs !== undefined && budgetMs > usableMs)),
+        message: () =>
+          `recordBudget must be between 1 ms and the timeout minus ${RUNTIME_STOP_MARGIN_MS} ms = ${usableMs} ms (given ${budgetMs} ms): the runtime answers ${RUNTIME_STOP_MARGIN_MS} ms before the timeout and never starts a record it cannot finish by then. Lower recordBudget or raise timeout.`,
+      },
       {
         broken:
           !Token.isUnresolved(maxReceiveCount) &&
@@ -279,6 +303,7 @@ export class Worker extends Construct {
     const runtimeEnvironment = {
       [WORKER_ENV.DLQ_URL]: this.deadLetterQueue.queueUrl,
       [WORKER_ENV.MAX_RECEIVE_COUNT]: String(maxReceiveCount),
+      ...(budgetMs !== undefined ? { [WORKER_ENV.RECORD_BUDGET_MS]: String(budgetMs) } : {}),
     };
     this.function = props.function ?? this.#newFunction(props, timeout, runtimeEnvironment);
     if (props.function) {

@@ -190,3 +190,21 @@ export class InvalidCronExpressionError extends CoordinationError {
     this.expression = expression;
   }
 }
+
+/**
+ * A transactional idempotent write was aborted by its caller's signal before it committed (for
+ * example because the worker abandoned the record at its deadline). Nothing was written by this
+ * call unless the request had already reached DynamoDB, in which case a retry sees a duplicate.
+ */
+export class IdempotentEffectAbortedError extends CoordinationError {
+  public readonly idempotencyKey: string;
+  public constructor(idempotencyKey: string, options?: ErrorOptions) {
+    super(
+      `Effect for idempotency key ${idempotencyKey} was aborted before it committed; ` +
+        'the caller gave up on it (deadline or shutdown) and a later delivery will apply it once',
+      options,
+    );
+    this.name = 'IdempotentEffectAbortedError';
+    this.idempotencyKey = idempotencyKey;
+  }
+}

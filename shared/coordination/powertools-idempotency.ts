@@ -3,6 +3,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CoordinationKeys } from './keys.ts';
 import { assertPositiveInteger } from './lease.ts';
+import { DEFAULT_IDEMPOTENCY_RETENTION_SECONDS } from './retention.ts';
 
 /**
  * Powertools idempotency configured for the coordination table: records live under
@@ -27,7 +28,10 @@ export function powertoolsIdempotency(options: {
   readonly keyPath?: string;
   /** JMESPath of the part whose hash must match for duplicates. @default 'detail' */
   readonly payloadPath?: string;
-  /** How long a completed record is kept. @default 86_400 (24 hours) */
+  /**
+   * How long a completed record is kept.
+   * @default DEFAULT_IDEMPOTENCY_RETENTION_SECONDS (14 days, see retention.ts)
+   */
   readonly expiresAfterSeconds?: number;
   /** @default - a new client */
   readonly client?: DynamoDBClient;
@@ -36,7 +40,7 @@ export function powertoolsIdempotency(options: {
   config: IdempotencyConfig;
   keyPrefix: string;
 } {
-  const expiresAfterSeconds = options.expiresAfterSeconds ?? 86_400;
+  const expiresAfterSeconds = options.expiresAfterSeconds ?? DEFAULT_IDEMPOTENCY_RETENTION_SECONDS;
   assertPositiveInteger('expiresAfterSeconds', expiresAfterSeconds);
   return {
     persistenceStore: new DynamoDBPersistenceLayer({

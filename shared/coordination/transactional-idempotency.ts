@@ -12,10 +12,12 @@ import { type Clock, systemClock } from './clock.ts';
 import {
   CoordinationError,
   IdempotencyPayloadMismatchError,
+  IdempotentEffectAbortedError,
   IdempotentEffectFailedError,
 } from './errors.ts';
 import { CoordinationKeys } from './keys.ts';
 import { assertPositiveInteger } from './lease.ts';
+import { DEFAULT_IDEMPOTENCY_RETENTION_SECONDS } from './retention.ts';
 
 /**
  * Idempotency for effects that are DynamoDB writes themselves: the idempotency record and the
@@ -42,7 +44,10 @@ export type TransactionalIdempotencyOptions = {
   readonly tableName: string;
   /** Keeps records of different handlers apart. */
   readonly keyPrefix: string;
-  /** How long a record (and so exactly-once) lasts. @default 86_400 (24 hours) */
+  /**
+   * How long a record (and so exactly-once) lasts.
+   * @default DEFAULT_IDEMPOTENCY_RETENTION_SECONDS (14 days, see retention.ts)
+   */
   readonly expiresAfterSeconds?: number;
   /** @default systemClock */
   readonly clock?: Clock;
@@ -62,6 +67,15 @@ export interface TransactionalRequest<R> {
   readonly effect: readonly TransactWriteItem[];
   /** Result stored with the record and returned to duplicates (JSON-serialisable). */
   readonly result: R;
+}
+
+export interface TransactionalRunOptions {
+  /**
+   * Aborts the commit: no attempt starts once it is aborted, and an attempt in flight is
+   * cancelled (it may still have reached DynamoDB; then it is the one application and a retry
+   * sees a duplicate).
+   */
+  readonly abortSignal?: AbortSignal;
 }
 
 export interface TransactionalOutcome<R> {
@@ -87,7 +101,8 @@ export class TransactionalIdempotency {
   readonly #expiresAfterMs: number;
 
   public constructor(options: TransactionalIdempotencyOptions) {
-    const expiresAfterSeconds = options.expiresAfterSeconds ?? 86_400;
+    const expiresAfterSeconds =
+      options.expiresAfterSeconds ?? DEFAULT_IDEMPOTENCY_RETENTION_SECONDS;
     assertPositiveInteger('expiresAfterSeconds', expiresAfterSeconds);
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
@@ -100,8 +115,13 @@ export class TransactionalIdempotency {
    *
    * @throws {IdempotencyPayloadMismatchError} when the key was used with a different payload.
    * @throws {IdempotentEffectFailedError} when an effect item's own condition failed.
+   * @throws {IdempotentEffectAbortedError} when `abortSignal` was aborted first.
    */
-  public async run<R>(request: TransactionalRequest<R>): Promise<TransactionalOutcome<R>> {
+  public async run<R>(
+    request: TransactionalRequest<R>,
+    options: TransactionalRunOptions = {},
+  ): Promise<TransactionalOutcome<R>> {
+    const { abortSignal } = options;
     if (request.effect.length > 99) {
       throw new CoordinationError(
         `Transactional idempotency for key ${request.key}: effect has ${request.effect.length} items, ` +
@@ -112,6 +132,9 @@ export class TransactionalIdempotency {
     const payloadHash = hashPayload(request.payload);
     const maxRetries = this.#options.maxConflictRetries ?? 8;
     for (let attempt = 0; ; attempt++) {
+      if (abortSignal?.aborted) {
+        throw new IdempotentEffectAbortedError(request.key, { cause: abortSignal.reason });
+      }
       const nowMs = this.#clock.nowMs();
       const expiresAtMs = nowMs + this.#expiresAfterMs;
       const record: TransactWriteItem = {
@@ -137,9 +160,13 @@ export class TransactionalIdempotency {
       try {
         await this.client.send(
           new TransactWriteItemsCommand({ TransactItems: [record, ...request.effect] }),
+          abortSignal ? { abortSignal } : {},
         );
         return { duplicate: false, result: request.result };
       } catch (error) {
+        if (abortSignal?.aborted) {
+          throw new IdempotentEffectAbortedError(request.key, { cause: error });
+        }
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
         const codes = reasons.map((r) => r.Code ?? 'None');

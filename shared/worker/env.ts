@@ -7,4 +7,6 @@ export const WORKER_ENV = {
   DLQ_URL: 'LANES_DLQ_URL',
   /** The source queue's maxReceiveCount: on that receive the runtime dead-letters a failing record itself. */
   MAX_RECEIVE_COUNT: 'LANES_MAX_RECEIVE_COUNT',
+  /** The longest time one record may take, in milliseconds, below the function timeout. */
+  RECORD_BUDGET_MS: 'LANES_RECORD_BUDGET_MS',
 } as const;

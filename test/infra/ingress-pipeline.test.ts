@@ -49,6 +49,24 @@ describe('PipelineStack (Lanes-Pipeline)', () => {
     template.hasOutput('LaneCount', { Value: '8' });
   });
 
+  it('gives both workers the coordination table for their idempotency records', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+    const functions = template.findResources('AWS::Lambda::Function', {
+      Properties: {
+        Environment: {
+          Variables: Match.objectLike({
+            RESULTS_TABLE_NAME: Match.anyValue(),
+            COORDINATION_TABLE_NAME: Match.anyValue(),
+          }),
+        },
+      },
+    });
+    expect(Object.keys(functions)).toHaveLength(2);
+  });
+
   it('lets the hot path read and write the results table and the cold path write it', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [

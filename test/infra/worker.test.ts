@@ -153,6 +153,16 @@ describe('Worker', () => {
       expect(worker.deadLetterQueue.node.id).toBe('ExistingDlq');
     });
 
+    it('passes the record budget to the runtime in milliseconds', () => {
+      const { template } = synth({
+        timeout: Duration.seconds(3),
+        recordBudget: Duration.millis(1_200),
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ LANES_RECORD_BUDGET_MS: '1200' }) },
+      });
+    });
+
     it('counts maxConcurrency of added queues against reserved concurrency', () => {
       const { stack, worker } = synth({ maxConcurrency: 5, reservedConcurrency: 8 });
       const extra = new sqs.Queue(stack, 'Extra', { visibilityTimeout: Duration.seconds(90) });
@@ -277,6 +287,14 @@ describe('Worker', () => {
         }),
       ).toThrow(
         /visibilityTimeout must be at least 6 x timeout \+ maxBatchingWindow = 65 seconds \(given 60 seconds\)/,
+      );
+    });
+
+    it('rejects a record budget that does not fit the timeout minus the answer margin', () => {
+      expect(() =>
+        synth({ timeout: Duration.seconds(3), recordBudget: Duration.seconds(3) }),
+      ).toThrow(
+        /recordBudget must be between 1 ms and the timeout minus 500 ms = 2500 ms \(given 3000 ms\)/,
       );
     });
 

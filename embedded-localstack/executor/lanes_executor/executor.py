@@ -14,7 +14,9 @@ stderr stay free for logs):
 
 The executor, not the child, enforces the function timeout: a child that does not answer in time
 is killed with its process group, the invocation fails with ``Sandbox.Timedout`` and the next
-invocation starts a fresh process (a new init, as on AWS).
+invocation starts a fresh process (a new init, as on AWS). A child that answers a ``TimeoutError``
+itself (middy's early timeout, just before the deadline) is ended the same way: the work it
+abandoned would otherwise go on and apply its effects while the batch is retried elsewhere.
 """
 
 from __future__ import annotations
@@ -58,6 +60,15 @@ def _error_payload(error_type: str, message: str, stack: list[str] | None = None
     return json.dumps(
         {"errorType": error_type, "errorMessage": message, "stackTrace": stack or []}
     ).encode()
+
+
+# Error types a handler answers when it timed itself out: middy's early timeout, and Node's own
+# AbortSignal.timeout(), both name it TimeoutError.
+TIMEOUT_ERROR_TYPES = frozenset({"TimeoutError"})
+
+
+def _is_timeout(error: dict) -> bool:
+    return isinstance(error, dict) and error.get("errorType") in TIMEOUT_ERROR_TYPES
 
 
 def _node_binary() -> str:
@@ -319,9 +330,16 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         if message.get("type") == "result":
             return self._result(request_id, (message.get("payload") or "null").encode(), is_error=False)
         if message.get("type") == "error":
+            error = message.get("error", {})
             if message.get("fatal"):
                 self._terminate(child)  # uncaught exception: the process state is unknown
-            return self._result(request_id, json.dumps(message.get("error", {})).encode(), is_error=True)
+            elif _is_timeout(error):
+                # The handler answered its own timeout (middy's early timeout): the work it gave up
+                # on may still be running and would write its effects after the batch has been
+                # handed to another invocation. End the process, as a real timeout does.
+                LOG.info("lanes-process: %s answered a timeout (%s); ending the process", request_id, error.get("errorType"))
+                self._terminate(child)
+            return self._result(request_id, json.dumps(error).encode(), is_error=True)
         return self._result(request_id, _error_payload(
             "Runtime.InvalidResponse", f"Unexpected message from the runtime: {message!r}"
         ), is_error=True)

@@ -1,12 +1,17 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
+  type AttributeValue,
+  TransactionCanceledException,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { IdempotentEffectFailedError } from 'lanes/coordination';
+import type { Commit } from 'lanes/runtime';
 import { CustomerOnHoldError } from './errors.ts';
 import type { OrderEvent } from './order-events.ts';
 import { type OrderResultItem, RESULTS_KEYS } from './results-table.ts';
@@ -15,14 +20,21 @@ export interface OrdersDeps {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly now: () => Date;
+  /**
+   * Commits an effect together with the idempotency record of its event in one transaction: the
+   * worker runtime's `context.commit` (option `transactional`).
+   */
+  readonly commit: Commit;
+  /** The record's signal: aborted when the worker abandoned it. @default - never aborted */
+  readonly signal?: AbortSignal;
 }
 
+/** What the results table holds for a key, read before its next effect is built. */
 interface KeyState {
-  readonly ordinal?: number;
-  readonly lastEventId?: string;
-  readonly hold?: string;
+  readonly ordinal: number | undefined;
+  readonly hold: string | undefined;
   /** Last sequence applied for the event's producer (resequenced events only). */
-  readonly appliedSequence?: number;
+  readonly appliedSequence: number | undefined;
 }
 
 /** Attribute of the STATE item holding the last sequence applied for one producer. */
@@ -32,117 +44,81 @@ const sequenceAttribute = (producer: string) => `seq#${producer}`;
 const parkedKey = (producer: string, sequence: number) =>
   `${RESULTS_KEYS.PARKED_PREFIX}${producer}#${String(sequence).padStart(12, '0')}`;
 
-/** Reads the few attributes we need from a raw (marshalled) item returned with a failed condition. */
-function fromRawItem(item: Record<string, AttributeValue>, seqAttribute?: string): KeyState {
-  const seq = seqAttribute ? item[seqAttribute]?.N : undefined;
-  return {
-    ordinal: item.ordinal?.N !== undefined ? Number(item.ordinal.N) : undefined,
-    lastEventId: item.lastEventId?.S,
-    hold: item.hold?.S,
-    appliedSequence: seq !== undefined ? Number(seq) : undefined,
-  };
-}
+/** Attempts when the key's state moves between the read and the commit. */
+const MAX_STATE_ATTEMPTS = 8;
 
-function fromItem(item: Record<string, unknown> | undefined, seqAttribute?: string): KeyState {
-  if (!item) return {};
-  return {
-    ordinal: item.ordinal as number | undefined,
-    lastEventId: item.lastEventId as string | undefined,
-    hold: item.hold as string | undefined,
-    appliedSequence: seqAttribute ? (item[seqAttribute] as number | undefined) : undefined,
-  };
-}
+const S = (value: string): AttributeValue => ({ S: value });
+const N = (value: number): AttributeValue => ({ N: String(value) });
 
-/** What applying an event to its key's state gave. */
-type Applied =
-  | { readonly kind: 'counted'; readonly ordinal: number }
-  | { readonly kind: 'duplicate' }
-  | { readonly kind: 'gap'; readonly expected: number };
-
-/**
- * Counts the event on its key and returns its ordinal. Idempotent for a redelivered event: a key
- * gets one event at a time, so if `lastEventId` is this event the previous attempt already
- * counted it and its ordinal is reused instead of counting twice.
- *
- * With `resequence`, the event must also be the next of its producer's per-key sequence: an
- * older one is a duplicate, a newer one reports the gap (the caller parks it).
- */
-async function applyToKey(
-  event: OrderEvent,
+async function readState(
+  partitionKey: string,
+  seqAttribute: string | undefined,
   deps: OrdersDeps,
-  resequence: boolean,
-): Promise<Applied> {
-  const Key = {
-    [RESULTS_KEYS.PARTITION]: event.partitionKey,
-    [RESULTS_KEYS.SORT]: RESULTS_KEYS.STATE_SK,
+): Promise<KeyState> {
+  const { Item } = await deps.client.send(
+    new GetCommand({
+      TableName: deps.tableName,
+      Key: { [RESULTS_KEYS.PARTITION]: partitionKey, [RESULTS_KEYS.SORT]: RESULTS_KEYS.STATE_SK },
+      ConsistentRead: true,
+    }),
+    { abortSignal: deps.signal },
+  );
+  return {
+    ordinal: Item?.ordinal as number | undefined,
+    hold: Item?.hold as string | undefined,
+    appliedSequence: seqAttribute ? (Item?.[seqAttribute] as number | undefined) : undefined,
   };
-  const producer = event.producer;
-  const ordered = resequence && producer !== undefined;
-  const seqAttribute = ordered ? sequenceAttribute(producer) : undefined;
-  try {
-    const { Attributes } = await deps.client.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key,
-        UpdateExpression: `SET #last = :id${ordered ? ', #seq = :seq' : ''} ADD #ordinal :one`,
-        ConditionExpression: [
-          'attribute_not_exists(#hold) AND (attribute_not_exists(#last) OR #last <> :id)',
-          ...(ordered
-            ? [event.sequence <= 1 ? 'attribute_not_exists(#seq)' : '#seq = :previous']
-            : []),
-        ].join(' AND '),
-        ExpressionAttributeNames: {
-          '#last': 'lastEventId',
-          '#ordinal': 'ordinal',
-          '#hold': 'hold',
-          ...(seqAttribute ? { '#seq': seqAttribute } : {}),
-        },
-        ExpressionAttributeValues: {
-          ':id': event.id,
-          ':one': 1,
-          ...(ordered ? { ':seq': event.sequence } : {}),
-          ...(ordered && event.sequence > 1 ? { ':previous': event.sequence - 1 } : {}),
-        },
-        ReturnValues: 'UPDATED_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    return { kind: 'counted', ordinal: Number(Attributes?.ordinal) };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const state: KeyState = error.Item
-      ? fromRawItem(error.Item, seqAttribute)
-      : fromItem(
-          (
-            await deps.client.send(
-              new GetCommand({ TableName: deps.tableName, Key, ConsistentRead: true }),
-            )
-          ).Item,
-          seqAttribute,
-        );
-    if (state.hold !== undefined) {
-      throw new CustomerOnHoldError(event.partitionKey, event.id, state.hold);
-    }
-    if (state.lastEventId === event.id && state.ordinal !== undefined) {
-      return { kind: 'counted', ordinal: state.ordinal };
-    }
-    if (ordered) {
-      const applied = state.appliedSequence ?? 0;
-      if (event.sequence <= applied) return { kind: 'duplicate' };
-      return { kind: 'gap', expected: applied + 1 };
-    }
-    throw error;
-  }
 }
 
-async function writeResult(
+/** `#attr = :value`, or absent when the read saw no value: the commit loses if the key moved. */
+const unchanged = (name: string, placeholder: string, value: number | undefined) =>
+  value === undefined ? `attribute_not_exists(${name})` : `${name} = ${placeholder}`;
+
+/** The STATE update of one applied event, conditional on the state it was computed from. */
+function stateUpdate(
+  event: OrderEvent,
+  state: KeyState,
+  ordinal: number,
+  seqAttribute: string | undefined,
+  tableName: string,
+): TransactWriteItem {
+  const values: Record<string, AttributeValue> = { ':ordinal': N(ordinal), ':id': S(event.id) };
+  if (state.ordinal !== undefined) values[':previous'] = N(state.ordinal);
+  if (seqAttribute) {
+    values[':seq'] = N(event.sequence);
+    if (state.appliedSequence !== undefined) values[':applied'] = N(state.appliedSequence);
+  }
+  return {
+    Update: {
+      TableName: tableName,
+      Key: {
+        [RESULTS_KEYS.PARTITION]: S(event.partitionKey),
+        [RESULTS_KEYS.SORT]: S(RESULTS_KEYS.STATE_SK),
+      },
+      UpdateExpression: `SET #ordinal = :ordinal, #last = :id${seqAttribute ? ', #seq = :seq' : ''}`,
+      ConditionExpression: [
+        unchanged('#ordinal', ':previous', state.ordinal),
+        'attribute_not_exists(#hold)',
+        ...(seqAttribute ? [unchanged('#seq', ':applied', state.appliedSequence)] : []),
+      ].join(' AND '),
+      ExpressionAttributeNames: {
+        '#ordinal': 'ordinal',
+        '#last': 'lastEventId',
+        '#hold': 'hold',
+        ...(seqAttribute ? { '#seq': seqAttribute } : {}),
+      },
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+function resultItem(
   event: OrderEvent,
   delivery: string,
   ordinal: number,
-  deps: OrdersDeps,
-): Promise<OrderResultItem> {
-  const processedAt = deps.now();
-  const item: OrderResultItem = {
+  processedAt: Date,
+): OrderResultItem {
+  return {
     pk: event.partitionKey,
     sk: `${RESULTS_KEYS.EVENT_PREFIX}${event.id}`,
     eventId: event.id,
@@ -156,13 +132,192 @@ async function writeResult(
     processedAt: processedAt.toISOString(),
     latencyMs: processedAt.getTime() - Date.parse(event.time),
   };
-  await deps.client.send(new PutCommand({ TableName: deps.tableName, Item: item }));
-  return item;
+}
+
+function putResult(item: OrderResultItem, tableName: string): TransactWriteItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        pk: S(item.pk),
+        sk: S(item.sk),
+        eventId: S(item.eventId),
+        eventType: S(item.eventType),
+        orderId: S(item.orderId),
+        sequence: N(item.sequence),
+        ordinal: N(item.ordinal),
+        lane: item.lane === null ? { NULL: true } : N(item.lane),
+        delivery: S(item.delivery),
+        eventTime: S(item.eventTime),
+        processedAt: S(item.processedAt),
+        latencyMs: N(item.latencyMs),
+      },
+    },
+  };
+}
+
+type Applied =
+  | { readonly kind: 'applied'; readonly item: OrderResultItem }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'parked' };
+
+/**
+ * Applies one event to its key exactly once: reads the key's state, then commits the counter
+ * update (conditional on that state), the result item and the event's idempotency record in
+ * one transaction. A redelivered, replayed or retried event is a duplicate whatever its position
+ * in the key's stream: its idempotency record (kept 14 days) says so.
+ *
+ * With `seqAttribute` (resequenced events), the event must also be the next of its producer's
+ * per-key sequence: an older one was applied already, a newer one is parked. `parked` is the
+ * sort key of the parked copy being drained, deleted in the same transaction.
+ */
+async function applyOnce(
+  event: OrderEvent,
+  delivery: string,
+  deps: OrdersDeps,
+  seqAttribute: string | undefined,
+  parked?: string,
+): Promise<Applied> {
+  for (let attempt = 1; ; attempt++) {
+    const state = await readState(event.partitionKey, seqAttribute, deps);
+    if (state.hold !== undefined) {
+      throw new CustomerOnHoldError(event.partitionKey, event.id, state.hold);
+    }
+    if (seqAttribute) {
+      const applied = state.appliedSequence ?? 0;
+      if (event.sequence <= applied) {
+        if (parked) await deleteParked(event.partitionKey, parked, deps);
+        return { kind: 'duplicate' };
+      }
+      if (event.sequence > applied + 1) {
+        if (!parked) await park(event, delivery, applied + 1, deps);
+        return { kind: 'parked' };
+      }
+    }
+    const ordinal = (state.ordinal ?? 0) + 1;
+    const item = resultItem(event, delivery, ordinal, deps.now());
+    try {
+      const { duplicate } = await deps.commit({
+        result: { ordinal },
+        key: event.id,
+        payload: event.data,
+        effect: [
+          stateUpdate(event, state, ordinal, seqAttribute, deps.tableName),
+          putResult(item, deps.tableName),
+          ...(parked ? [deleteParkedItem(event.partitionKey, parked, deps.tableName)] : []),
+        ],
+      });
+      if (!duplicate) return { kind: 'applied', item };
+      // Applied before under another sequence (a producer retried it and numbered it again):
+      // take up its slot, or the key's later events would wait for it forever.
+      if (seqAttribute && !(await skipSequence(event, state, seqAttribute, parked, deps))) continue;
+      return { kind: 'duplicate' };
+    } catch (error) {
+      // The key moved between the read and the commit (or a hold was placed): read again.
+      if (error instanceof IdempotentEffectFailedError && attempt < MAX_STATE_ATTEMPTS) continue;
+      throw error;
+    }
+  }
+}
+
+/** Marks a duplicate's sequence as done; false when the state moved first (read again). */
+async function skipSequence(
+  event: OrderEvent,
+  state: KeyState,
+  seqAttribute: string,
+  parked: string | undefined,
+  deps: OrdersDeps,
+): Promise<boolean> {
+  const advance = {
+    Update: {
+      TableName: deps.tableName,
+      Key: {
+        [RESULTS_KEYS.PARTITION]: event.partitionKey,
+        [RESULTS_KEYS.SORT]: RESULTS_KEYS.STATE_SK,
+      },
+      UpdateExpression: 'SET #seq = :seq',
+      ConditionExpression: unchanged('#seq', ':applied', state.appliedSequence),
+      ExpressionAttributeNames: { '#seq': seqAttribute },
+      ExpressionAttributeValues: {
+        ':seq': event.sequence,
+        ...(state.appliedSequence !== undefined ? { ':applied': state.appliedSequence } : {}),
+      },
+    },
+  };
+  const remove = parked
+    ? [
+        {
+          Delete: {
+            TableName: deps.tableName,
+            Key: { [RESULTS_KEYS.PARTITION]: event.partitionKey, [RESULTS_KEYS.SORT]: parked },
+          },
+        },
+      ]
+    : [];
+  try {
+    // Together: a parked copy deleted without its slot taken would hold the key back.
+    await deps.client.send(new TransactWriteCommand({ TransactItems: [advance, ...remove] }), {
+      abortSignal: deps.signal,
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof TransactionCanceledException) return false;
+    throw error;
+  }
+}
+
+function deleteParkedItem(partitionKey: string, sk: string, tableName: string): TransactWriteItem {
+  return {
+    Delete: {
+      TableName: tableName,
+      Key: { [RESULTS_KEYS.PARTITION]: S(partitionKey), [RESULTS_KEYS.SORT]: S(sk) },
+    },
+  };
+}
+
+async function deleteParked(partitionKey: string, sk: string, deps: OrdersDeps): Promise<void> {
+  await deps.client.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Delete: {
+            TableName: deps.tableName,
+            Key: { [RESULTS_KEYS.PARTITION]: partitionKey, [RESULTS_KEYS.SORT]: sk },
+          },
+        },
+      ],
+    }),
+    { abortSignal: deps.signal },
+  );
+}
+
+async function park(
+  event: OrderEvent,
+  delivery: string,
+  waitingFor: number,
+  deps: OrdersDeps,
+): Promise<void> {
+  // Parking is not the effect: a copy parked twice is the same item.
+  await deps.client.send(
+    new PutCommand({
+      TableName: deps.tableName,
+      Item: {
+        pk: event.partitionKey,
+        sk: parkedKey(event.producer as string, event.sequence),
+        envelope: JSON.stringify(event),
+        delivery,
+        waitingFor,
+        parkedAt: deps.now().toISOString(),
+      },
+    }),
+    { abortSignal: deps.signal },
+  );
 }
 
 /**
- * Hot path: records one order event for its customer with the ordinal it got in the customer's
- * stream, so per-key processing order can be checked against the publisher's sequence.
+ * Hot path: records one order event for its customer, exactly once, with the ordinal it got in
+ * the customer's stream, so per-key processing order can be checked against the publisher's
+ * sequence. The counter, the result item and the event's idempotency record commit together.
  *
  * Events that came over EventBridge are resequenced: EventBridge delivers each event on its own
  * and promises no order, so two events of a key can reach their lane's FIFO group swapped. An
@@ -173,78 +328,91 @@ async function writeResult(
  *
  * @throws CustomerOnHoldError (non-retryable) when the customer is on hold
  * @example
- * await recordOrderEvent(event, 'direct', { client, tableName, now: () => new Date() });
+ * await recordOrderEvent(event, 'direct', { client, tableName, now: () => new Date(), commit });
  */
 export async function recordOrderEvent(
   event: OrderEvent,
   delivery: string,
   deps: OrdersDeps,
 ): Promise<OrderResultItem | undefined> {
-  const resequence = delivery === 'eventbridge' && event.producer !== undefined;
-  const applied = await applyToKey(event, deps, resequence);
-  if (applied.kind === 'duplicate') return undefined;
-  if (applied.kind === 'gap') {
-    await deps.client.send(
-      new PutCommand({
-        TableName: deps.tableName,
-        Item: {
-          pk: event.partitionKey,
-          sk: parkedKey(event.producer as string, event.sequence),
-          envelope: JSON.stringify(event),
-          delivery,
-          waitingFor: applied.expected,
-          parkedAt: deps.now().toISOString(),
-        },
-      }),
-    );
-    return undefined;
+  const producer = delivery === 'eventbridge' ? event.producer : undefined;
+  const seqAttribute = producer !== undefined ? sequenceAttribute(producer) : undefined;
+  const applied = await applyOnce(event, delivery, deps, seqAttribute);
+  // After a duplicate too: a crash may have come between applying an event and draining.
+  if (producer !== undefined && applied.kind !== 'parked') {
+    await drainParked(event, producer, deps);
   }
-  const item = await writeResult(event, delivery, applied.ordinal, deps);
-  if (resequence) await drainParked(event, delivery, deps);
-  return item;
+  return applied.kind === 'applied' ? applied.item : undefined;
 }
 
-/** Applies the parked successors of `event`, in sequence, until the next one is missing. */
-async function drainParked(event: OrderEvent, delivery: string, deps: OrdersDeps): Promise<void> {
-  const producer = event.producer as string;
-  for (let next = event.sequence + 1; ; next++) {
-    const Key = { pk: event.partitionKey, sk: parkedKey(producer, next) };
+/** Applies the parked successors of the key's last applied event, until the next one is missing. */
+async function drainParked(event: OrderEvent, producer: string, deps: OrdersDeps): Promise<void> {
+  const seqAttribute = sequenceAttribute(producer);
+  for (;;) {
+    const state = await readState(event.partitionKey, seqAttribute, deps);
+    const sk = parkedKey(producer, (state.appliedSequence ?? 0) + 1);
     const { Item } = await deps.client.send(
-      new GetCommand({ TableName: deps.tableName, Key, ConsistentRead: true }),
+      new GetCommand({
+        TableName: deps.tableName,
+        Key: { [RESULTS_KEYS.PARTITION]: event.partitionKey, [RESULTS_KEYS.SORT]: sk },
+        ConsistentRead: true,
+      }),
+      { abortSignal: deps.signal },
     );
     if (!Item) return;
     const parked = JSON.parse(Item.envelope as string) as OrderEvent;
-    const applied = await applyToKey(parked, deps, true);
-    if (applied.kind === 'gap') return;
-    if (applied.kind === 'counted') await writeResult(parked, delivery, applied.ordinal, deps);
-    await deps.client.send(new DeleteCommand({ TableName: deps.tableName, Key }));
+    const applied = await applyOnce(parked, Item.delivery as string, deps, seqAttribute, sk);
+    if (applied.kind === 'parked') return;
   }
 }
 
+/** What the notifications worker needs: the table and the runtime's transactional commit. */
+export type NotificationDeps = Pick<OrdersDeps, 'tableName' | 'now' | 'commit'>;
+
 /**
- * Cold path: stores the notification an order event triggers. Writing the same event twice
- * leaves one item (the key is the event id).
+ * Cold path: stores the notification an order event triggers, exactly once: the notification
+ * and the event's idempotency record commit together. `sends` counts how often the effect was
+ * applied (1; the fault suite checks it).
+ *
+ * @example
+ * await recordNotification(event, { tableName, now: () => new Date(), commit });
  */
-export async function recordNotification(event: OrderEvent, deps: OrdersDeps): Promise<void> {
+export async function recordNotification(event: OrderEvent, deps: NotificationDeps): Promise<void> {
   const text =
     event.type === 'orders.created'
       ? `Thank you for order ${event.data.orderId}`
       : event.type === 'orders.paid'
         ? `Payment received for order ${event.data.orderId}`
         : `Order ${event.data.orderId} was cancelled`;
-  await deps.client.send(
-    new PutCommand({
-      TableName: deps.tableName,
-      Item: {
-        pk: event.partitionKey,
-        sk: `${RESULTS_KEYS.NOTIFY_PREFIX}${event.id}`,
-        eventId: event.id,
-        channel: 'email',
-        text,
-        sentAt: deps.now().toISOString(),
+  await deps.commit({
+    effect: [
+      {
+        Update: {
+          TableName: deps.tableName,
+          Key: {
+            [RESULTS_KEYS.PARTITION]: S(event.partitionKey),
+            [RESULTS_KEYS.SORT]: S(`${RESULTS_KEYS.NOTIFY_PREFIX}${event.id}`),
+          },
+          UpdateExpression:
+            'SET #eventId = :id, #channel = :channel, #text = :text, #sentAt = :sentAt ADD #sends :one',
+          ExpressionAttributeNames: {
+            '#eventId': 'eventId',
+            '#channel': 'channel',
+            '#text': 'text',
+            '#sentAt': 'sentAt',
+            '#sends': 'sends',
+          },
+          ExpressionAttributeValues: {
+            ':id': S(event.id),
+            ':channel': S('email'),
+            ':text': S(text),
+            ':sentAt': S(deps.now().toISOString()),
+            ':one': N(1),
+          },
+        },
       },
-    }),
-  );
+    ],
+  });
 }
 
 /** Sets (`reason`) or removes (`undefined`) the hold on a customer's state item. */

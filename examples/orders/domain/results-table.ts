@@ -5,7 +5,8 @@
  *   sequence applied per producer (`seq#<producer>`) and an optional `hold` reason that makes the
  *   orders worker reject the customer's orders;
  * - `EVENT#<eventId>`: the hot-path result of one order event, with the ordinal it got;
- * - `NOTIFY#<eventId>`: the cold-path notification for one order event;
+ * - `NOTIFY#<eventId>`: the cold-path notification for one order event, with `sends`, the number
+ *   of times it was applied (1: the effect commits once, with its idempotency record);
  * - `PARKED#<producer>#<sequence>`: an event that arrived (over EventBridge) before its
  *   predecessor, waiting to be applied in sequence.
  */
@@ -20,6 +21,12 @@ export const RESULTS_KEYS = {
 
 /** Environment variable naming the results table inside the workers. */
 export const RESULTS_TABLE_ENV = 'RESULTS_TABLE_NAME';
+
+/**
+ * Environment variable naming the coordination table that holds the workers' idempotency
+ * records (`idem#orders#<eventId>`, `idem#notifications#<eventId>`).
+ */
+export const COORDINATION_TABLE_ENV = 'COORDINATION_TABLE_NAME';
 
 /** The hot-path result of one order event. */
 export interface OrderResultItem {

@@ -1,22 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createWorkerHandler, requireEnv } from 'lanes/runtime';
-import { ordersCatalogue } from '../domain/order-events.ts';
-import { recordNotification } from '../domain/orders.ts';
-import { RESULTS_TABLE_ENV } from '../domain/results-table.ts';
+import { createWorkerHandler } from 'lanes/runtime';
+import { notificationsWorkerOptions, referenceWorkerDepsFromEnv } from '../domain/workers.ts';
 
-const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const tableName = requireEnv(RESULTS_TABLE_ENV);
-
-/** Cold path of the reference pipeline: a notification per order event, no ordering needed. */
-export const handler = createWorkerHandler({
-  catalogue: ordersCatalogue,
-  serviceName: 'notifications',
-  processEvent: async (event) => {
-    await recordNotification(event, {
-      client,
-      tableName,
-      now: () => new Date(),
-    });
-  },
-});
+/**
+ * Cold path of the reference pipeline: a notification per order event, no ordering needed,
+ * exactly once per event (transactional commit with its idempotency record).
+ */
+export const handler = createWorkerHandler(
+  notificationsWorkerOptions(referenceWorkerDepsFromEnv()),
+);

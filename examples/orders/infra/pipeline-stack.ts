@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import { INGRESS_MODE, Ingress, Worker } from 'lanes/constructs';
+import { CoordinationTable, INGRESS_MODE, Ingress, Worker } from 'lanes/constructs';
 import { functionEntry, referenceFunctionProps } from './function-props.ts';
 
 /** Output keys of Lanes-Pipeline; the demo, tests and benchmarks read them by these names. */
@@ -13,6 +13,8 @@ export const PIPELINE_OUTPUTS = {
   NOTIFICATIONS_DLQ_URL: 'NotificationsDlqUrl',
   NOTIFICATIONS_FUNCTION_NAME: 'NotificationsFunctionName',
   RESULTS_TABLE_NAME: 'ResultsTableName',
+  /** Holds the workers' idempotency records. */
+  COORDINATION_TABLE_NAME: 'CoordinationTableName',
   EVENT_BUS_NAME: 'EventBusName',
   LANE_COUNT: 'LaneCount',
   INGRESS_ROUTES: 'IngressRoutes',
@@ -28,10 +30,12 @@ export interface PipelineStackProps extends StackProps {
  * per-customer order) records each order with its per-customer ordinal in the results table; a
  * cold-path worker (standard queue, batching window) stores a notification per order event. Both
  * subscribe to `orders.`, so the ingress fans every order event out to the two groups, directly
- * (SQS) or over EventBridge lanes.
+ * (SQS) or over EventBridge lanes. Both apply each event's effect exactly once: the effect and the
+ * event's idempotency record (in the stack's coordination table) commit in one transaction.
  */
 export class PipelineStack extends Stack {
   public readonly results: dynamodb.Table;
+  public readonly coordination: CoordinationTable;
   public readonly orders: Worker;
   public readonly notifications: Worker;
   public readonly ingress: Ingress;
@@ -45,7 +49,14 @@ export class PipelineStack extends Stack {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const environment = { RESULTS_TABLE_NAME: this.results.tableName };
+    // Idempotency records of both workers (idem#orders#<eventId>, idem#notifications#<eventId>).
+    this.coordination = new CoordinationTable(this, 'Coordination', {
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const environment = {
+      RESULTS_TABLE_NAME: this.results.tableName,
+      COORDINATION_TABLE_NAME: this.coordination.table.tableName,
+    };
 
     this.orders = new Worker(this, 'Orders', {
       name: 'orders',
@@ -68,6 +79,8 @@ export class PipelineStack extends Stack {
     });
     this.results.grantReadWriteData(this.orders.function);
     this.results.grantWriteData(this.notifications.function);
+    this.coordination.grantCoordination(this.orders.function);
+    this.coordination.grantCoordination(this.notifications.function);
 
     this.ingress = new Ingress(this, 'Ingress', {
       mode: INGRESS_MODE.BOTH,
@@ -86,6 +99,7 @@ export class PipelineStack extends Stack {
       NotificationsDlqUrl: this.notifications.deadLetterQueue.queueUrl,
       NotificationsFunctionName: this.notifications.function.functionName,
       ResultsTableName: this.results.tableName,
+      CoordinationTableName: this.coordination.table.tableName,
       EventBusName: this.ingress.eventBus?.eventBusName ?? '',
       LaneCount: String(this.ingress.lanes),
       IngressRoutes: this.ingress.routesJson,

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
@@ -163,6 +166,42 @@ describe('lanes-process executor', () => {
     const after = await invoke(name, { sleepMs: 0 });
     expect(after.raw.FunctionError).toBeUndefined();
     expect((after.body as { pid: number }).pid).not.toBe(firstPid);
+  });
+
+  it('ends the process when the handler answers its own timeout, so the work it abandoned never writes', async () => {
+    const marker = join(tmpdir(), `lanes-abandoned-${runId}`);
+    const name = await createFunction(
+      'own-timeout',
+      {
+        'index.js': `const fs = require('node:fs');
+        exports.handler = async (event) => {
+          if (event.mode === 'error') throw new RangeError('ordinary failure');
+          if (event.mode === 'pid') return { pid: process.pid };
+          // Like middy's early timeout: give up on the work, answer TimeoutError, leave it running.
+          setTimeout(() => fs.writeFileSync(event.marker, 'late write'), 1_500);
+          const error = new Error('[AbortError]: The operation was aborted.');
+          error.name = 'TimeoutError';
+          throw error;
+        };`,
+      },
+      { timeoutSeconds: 5 },
+    );
+    const { body: first } = await invoke(name, { mode: 'pid' });
+    const pid = (first as { pid: number }).pid;
+    // An ordinary error keeps the process (AWS reuses the environment too).
+    const failed = await invoke(name, { mode: 'error' });
+    expect(failed.body).toMatchObject({ errorType: 'RangeError' });
+    expect(processExists(pid)).toBe(true);
+
+    const timedOut = await invoke(name, { mode: 'timeout', marker });
+
+    expect(timedOut.raw.FunctionError).toBe('Unhandled');
+    expect(timedOut.body).toMatchObject({ errorType: 'TimeoutError' });
+    expect(processExists(pid)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(existsSync(marker)).toBe(false);
+    const { body: after } = await invoke(name, { mode: 'pid' });
+    expect((after as { pid: number }).pid).not.toBe(pid);
   });
 
   it('runs 4 concurrent invocations of one function in parallel, one per process', async () => {

@@ -1,0 +1,211 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { createWorkerHandler, type WorkerOptions } from '#functions/worker-handler.ts';
+import { RESULTS_KEYS } from '#orders/domain/results-table.ts';
+import { notificationsWorkerOptions, ordersWorkerOptions } from '#orders/domain/workers.ts';
+import type { Envelope } from '#shared/events/envelope.ts';
+import { countRequests } from '#test/integration/coordination/support/request-counter.ts';
+import { PIPELINE } from '#test/integration/ingress/support.ts';
+import { stackOutputs } from '#test/integration/support/outputs.ts';
+
+/**
+ * The reference workers' effects, in-process against the deployed pipeline's tables: every
+ * redelivery is recognised by the event's idempotency record, not only the key's last event
+ * (a FIFO batch carries up to 10 events of one key), and the EventBridge resequencer recognises
+ * an applied event whatever sequence a producer's retry gave it.
+ */
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+
+const outputs = stackOutputs(PIPELINE);
+const tableName = outputs.ResultsTableName as string;
+const client = new DynamoDBClient({});
+const requests = countRequests(client);
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const deps = {
+  client,
+  resultsTableName: tableName,
+  coordinationTableName: outputs.CoordinationTableName as string,
+};
+const quiet = {
+  logger: new Logger({ serviceName: 'exactly-once', logLevel: 'SILENT' }),
+  metrics: new Metrics({ namespace: 'test', serviceName: 'exactly-once' }),
+};
+const run = `eo-${Date.now().toString(36)}`;
+let messages = 0;
+
+function envelope(key: string, n: number, sequence = n, producer?: string): Envelope {
+  return {
+    id: `${key}-e${n}`,
+    type: 'orders.created',
+    source: 'lanes.test',
+    time: new Date().toISOString(),
+    partitionKey: key,
+    sequence,
+    ...(producer ? { producer } : {}),
+    data: { orderId: `${key}-o${n}`, customerId: key, amountCents: 100 + n, currency: 'EUR' },
+  };
+}
+
+/** An SQS record as the event source mapping hands it over, direct or from an EventBridge rule. */
+function record(event: Envelope, via: 'direct' | 'eventbridge'): SQSRecord {
+  messages++;
+  const body =
+    via === 'direct'
+      ? event
+      : { version: '0', 'detail-type': event.type, source: event.source, detail: event };
+  return {
+    messageId: `${run}-m${messages}`,
+    receiptHandle: `${run}-r${messages}`,
+    body: JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(Date.now()),
+      SenderId: 'test',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+      MessageGroupId: event.partitionKey,
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:exactly-once.fifo',
+    awsRegion: 'us-east-1',
+  };
+}
+
+const context = {
+  functionName: 'exactly-once',
+  awsRequestId: 'req',
+  getRemainingTimeInMillis: () => 30_000,
+} as Context;
+
+function handler(options: WorkerOptions) {
+  const handle = createWorkerHandler({ ...options, ...quiet });
+  return async (records: SQSRecord[]) => {
+    const response = await handle({ Records: records }, context);
+    expect(response.batchItemFailures).toEqual([]);
+  };
+}
+
+async function items(key: string): Promise<Record<string, unknown>[]> {
+  const out = await documents.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': key },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []) as Record<string, unknown>[];
+}
+
+async function orderState(key: string) {
+  const all = await items(key);
+  const events = all
+    .filter((item) => String(item.sk).startsWith(RESULTS_KEYS.EVENT_PREFIX))
+    .sort((a, b) => Number(a.ordinal) - Number(b.ordinal));
+  return {
+    ordinal: Number(all.find((item) => item.sk === RESULTS_KEYS.STATE_SK)?.ordinal ?? 0),
+    applied: events.map((item) => String(item.eventId)),
+    parked: all.filter((item) => String(item.sk).startsWith(RESULTS_KEYS.PARKED_PREFIX)).length,
+  };
+}
+
+describe('exactly-once effects of the reference workers', () => {
+  it('orders, direct: a whole FIFO batch delivered again (after a crash) applies nothing twice, at 2 requests per event', async () => {
+    const orders = handler(ordersWorkerOptions(deps));
+    const key = `${run}-direct`;
+    const batch = [1, 2, 3, 4, 5].map((n) => envelope(key, n));
+
+    requests.reset();
+    await orders(batch.map((event) => record(event, 'direct')));
+    const firstRequests = requests.total();
+    requests.reset();
+    await orders(batch.map((event) => record(event, 'direct')));
+    const duplicateRequests = requests.total();
+
+    expect(await orderState(key)).toEqual({
+      ordinal: 5,
+      applied: batch.map((event) => event.id),
+      parked: 0,
+    });
+    // A consistent read of the key's state, then one transaction (state, result, record).
+    expect(firstRequests).toBe(2 * batch.length);
+    expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(batch.length);
+    console.info(
+      `orders effect: ${firstRequests / batch.length} requests per event, ${duplicateRequests / batch.length} per duplicate`,
+    );
+  });
+
+  it('orders, EventBridge: out-of-order events are resequenced; redeliveries and a retry with a new sequence are recognised', async () => {
+    const orders = handler(ordersWorkerOptions(deps));
+    const key = `${run}-eb`;
+    const producer = `${run}-p`;
+    const [e1, e2, e3] = [1, 2, 3].map((n) => envelope(key, n, n, producer)) as [
+      Envelope,
+      Envelope,
+      Envelope,
+    ];
+
+    await orders([record(e1, 'eventbridge')]);
+    await orders([record(e3, 'eventbridge')]); // parked: 2 is missing
+    const whileParked = await orderState(key);
+    await orders([record(e2, 'eventbridge')]); // applies 2, then the parked 3
+    // Redeliveries of events that are not the key's last one, and a producer retry of e1 that
+    // its publisher numbered 4, then the real next event, 5.
+    await orders([record(e1, 'eventbridge'), record(e2, 'eventbridge')]);
+    await orders([record({ ...e1, sequence: 4 }, 'eventbridge')]);
+    const e5 = envelope(key, 5, 5, producer);
+    await orders([record(e5, 'eventbridge')]);
+
+    expect(whileParked).toEqual({ ordinal: 1, applied: [e1.id], parked: 1 });
+    expect(await orderState(key)).toEqual({
+      ordinal: 4,
+      applied: [e1.id, e2.id, e3.id, e5.id],
+      parked: 0,
+    });
+  });
+
+  it('orders: the same event id with different data is dead-lettered as a payload mismatch, not applied', async () => {
+    const letters: Error[] = [];
+    const orders = createWorkerHandler({
+      ...ordersWorkerOptions(deps),
+      ...quiet,
+      deadLetter: { send: async (_record, error) => void letters.push(error) },
+    });
+    const key = `${run}-mismatch`;
+    const original = envelope(key, 1);
+    await orders({ Records: [record(original, 'direct')] }, context);
+    await orders(
+      {
+        Records: [
+          record(
+            { ...original, data: { ...(original.data as object), amountCents: 999 } },
+            'direct',
+          ),
+        ],
+      },
+      context,
+    );
+
+    expect((await orderState(key)).ordinal).toBe(1);
+    expect(letters.map((error) => error.name)).toEqual(['IdempotencyPayloadMismatchError']);
+  });
+
+  it('notifications: a redelivered event sends nothing twice', async () => {
+    const notifications = handler(notificationsWorkerOptions(deps));
+    const key = `${run}-notify`;
+    const events = [1, 2, 3].map((n) => envelope(key, n));
+
+    await notifications(events.map((event) => record(event, 'direct')));
+    await notifications(events.map((event) => record(event, 'direct')));
+
+    const sends = (await items(key))
+      .filter((item) => String(item.sk).startsWith(RESULTS_KEYS.NOTIFY_PREFIX))
+      .map((item) => Number(item.sends));
+    expect(sends).toEqual([1, 1, 1]);
+  });
+});
