@@ -29,8 +29,11 @@ export default defineConfig({
   // the `lanes-source` export condition, not to the built dist/.
   resolve: { alias: sourceAliases() },
   test: {
-    // The JSON report is what .ci/run counts; the default reporter is for people.
-    reporters: ['default', ['json', { outputFile: '.lanes/test-results.json' }]],
+    // The JSON report is what .ci/run counts (LANES_TEST_REPORT moves it); the default reporter is for people.
+    reporters: [
+      'default',
+      ['json', { outputFile: process.env.LANES_TEST_REPORT ?? '.lanes/test-results.json' }],
+    ],
     projects: [
       {
         extends: true,
