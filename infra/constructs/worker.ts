@@ -347,12 +347,16 @@ export class Worker extends Construct {
           `maxConcurrency cannot be combined with provisionedPollers (given maxConcurrency ${maxConcurrency} and provisionedPollers ${JSON.stringify(provisioned)}): AWS refuses ScalingConfig.MaximumConcurrency together with ProvisionedPollerConfig. Keep one of them.`,
       },
       {
-        broken: known(minimum) && outside(minimum, WORKER_LIMITS.MIN_POLLERS, WORKER_LIMITS.MAX_MINIMUM_POLLERS),
+        broken:
+          known(minimum) &&
+          outside(minimum, WORKER_LIMITS.MIN_POLLERS, WORKER_LIMITS.MAX_MINIMUM_POLLERS),
         message: () =>
           `provisionedPollers.minimumPollers must be an integer between ${WORKER_LIMITS.MIN_POLLERS} and ${WORKER_LIMITS.MAX_MINIMUM_POLLERS} (given ${minimum}).`,
       },
       {
-        broken: known(maximum) && outside(maximum, WORKER_LIMITS.MIN_POLLERS, WORKER_LIMITS.MAX_MAXIMUM_POLLERS),
+        broken:
+          known(maximum) &&
+          outside(maximum, WORKER_LIMITS.MIN_POLLERS, WORKER_LIMITS.MAX_MAXIMUM_POLLERS),
         message: () =>
           `provisionedPollers.maximumPollers must be an integer between ${WORKER_LIMITS.MIN_POLLERS} and ${WORKER_LIMITS.MAX_MAXIMUM_POLLERS} (given ${maximum}).`,
       },

@@ -191,8 +191,14 @@ describe('Worker', () => {
 
     it.each([
       [{ minimumPollers: 1 }, /minimumPollers must be an integer between 2 and 200 \(given 1\)/],
-      [{ minimumPollers: 201 }, /minimumPollers must be an integer between 2 and 200 \(given 201\)/],
-      [{ maximumPollers: 2001 }, /maximumPollers must be an integer between 2 and 2000 \(given 2001\)/],
+      [
+        { minimumPollers: 201 },
+        /minimumPollers must be an integer between 2 and 200 \(given 201\)/,
+      ],
+      [
+        { maximumPollers: 2001 },
+        /maximumPollers must be an integer between 2 and 2000 \(given 2001\)/,
+      ],
       [
         { minimumPollers: 10, maximumPollers: 5 },
         /minimumPollers must not exceed maximumPollers \(given 10 and 5\)/,

@@ -30,7 +30,9 @@ beforeAll(async () => {
 afterAll(() => resources.release());
 
 async function send(queue: TestQueue, group: string, body: string) {
-  await sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageGroupId: group, MessageBody: body }));
+  await sqs.send(
+    new SendMessageCommand({ QueueUrl: queue.url, MessageGroupId: group, MessageBody: body }),
+  );
 }
 
 async function receive(queue: TestQueue, max = 10): Promise<Message[]> {

@@ -20,7 +20,9 @@ describe('lanes_esm LocalStack plugin', () => {
   it('finds every patched LocalStack internal unchanged from 4.13.1', (ctx) => {
     ctx.skip(!existsSync(paths.python), NO_VENV);
     const result = python(['-m', 'lanes_esm.compat']);
-    expect(result.stdout + result.stderr).toMatch(/^compatible: localstack-core 4\.13\.1, \d+ internals unchanged/);
+    expect(result.stdout + result.stderr).toMatch(
+      /^compatible: localstack-core 4\.13\.1, \d+ internals unchanged/,
+    );
     expect(result.status).toBe(0);
   });
 

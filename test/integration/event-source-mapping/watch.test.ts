@@ -18,6 +18,8 @@ describe('lanes watch on the embedded LocalStack', () => {
     const table = formatSnapshot(rows);
     console.info(table);
     expect(table.split('\n')[0]).toMatch(/reserved\s+max-conc\s+running\s+peak\s+throttles/);
-    expect(table.split('\n')[1]).toMatch(/^orders\s+\d+\s+\d+\s+\d+\s+10\s+10\s+\d+\s+\d+\s+0\s+Enabled$/);
+    expect(table.split('\n')[1]).toMatch(
+      /^orders\s+\d+\s+\d+\s+\d+\s+10\s+10\s+\d+\s+\d+\s+0\s+Enabled$/,
+    );
   });
 });

@@ -183,7 +183,10 @@ export async function createMapping(
   input: Omit<CreateEventSourceMappingCommandInput, 'FunctionResponseTypes'>,
 ): Promise<string> {
   const { UUID = '' } = await lambda.send(
-    new CreateEventSourceMappingCommand({ ...input, FunctionResponseTypes: ['ReportBatchItemFailures'] }),
+    new CreateEventSourceMappingCommand({
+      ...input,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    }),
   );
   resources.add(() => lambda.send(new DeleteEventSourceMappingCommand({ UUID })));
   for (let attempt = 0; attempt < 100; attempt += 1) {
