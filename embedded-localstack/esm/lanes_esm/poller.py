@@ -65,11 +65,16 @@ class ObservedSender:
     def __init__(self, inner: Any, stats: MappingStats):
         self._inner = inner
         self._stats = stats
+        self._lock = threading.Lock()
+        #: invocations of this sender in flight (the mapping's stats also count a replaced worker's)
+        self.in_flight = 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
     def send_events(self, events):
+        with self._lock:
+            self.in_flight += 1
         self._stats.invocation_started()
         throttled = failed = False
         try:
@@ -93,6 +98,8 @@ class ObservedSender:
             raise
         finally:
             self._stats.invocation_ended(throttled=throttled, failed=failed)
+            with self._lock:
+                self.in_flight -= 1
 
     def event_target(self) -> str:
         return self._inner.event_target()
@@ -121,6 +128,7 @@ class ScalingSqsPoller(SqsPoller):
         source_parameters: dict,
         source_client: Any,
         processor: Any,
+        sender: ObservedSender,
         esm_uuid: str,
         policy: ScalingPolicy,
         settings: EsmSettings,
@@ -128,6 +136,8 @@ class ScalingSqsPoller(SqsPoller):
     ):
         super().__init__(source_arn, source_parameters, source_client, processor)
         self._uuid = esm_uuid
+        self._sender = sender
+        self._claimed = False
         self._settings = settings
         self._scaler = Scaler(policy)
         self._stats = stats
@@ -159,14 +169,27 @@ class ScalingSqsPoller(SqsPoller):
 
     # -- supervisor (called by LocalStack's EsmWorker.poller_loop) ---------------------------
 
+    def _limit(self) -> int:
+        """Pollers this worker may run: the target less invocations a replaced worker still runs."""
+        others = max(0, self._stats.in_flight - self._sender.in_flight)
+        return max(0, self._scaler.target - others)
+
     def poll_events(self) -> None:
         if self._stop.is_set():
             return
+        if not self._claimed:
+            # UpdateEventSourceMapping builds a new worker before it stops the old one: take
+            # over now, so the old pollers take no new batch while these start.
+            self._claimed = True
+            previous = self._stats.claim(self)
+            if previous is not None:
+                previous.close()
         # Resolve the queue type once, before pollers share it (a cached property).
         _ = self.is_fifo_queue
-        target = self._scaler.tick()
+        self._scaler.tick()
+        target = self._scaler.target
         with self._lock:
-            for _ in range(max(0, target - self._pollers)):
+            for _ in range(max(0, self._limit() - self._pollers)):
                 self._pollers += 1
                 number = next(self._numbers)
                 threading.Thread(
@@ -181,15 +204,16 @@ class ScalingSqsPoller(SqsPoller):
     def close(self) -> None:
         """The mapping was stopped, updated or deleted: pollers finish their batch and end."""
         self._stop.set()
-        with self._lock:
-            pollers = self._pollers
-        self._stats.set_scale(0, pollers, False, running=False)
+        if self._stats.owned_by(self):
+            with self._lock:
+                pollers = self._pollers
+            self._stats.set_scale(0, pollers, False, running=False)
 
     # -- pollers -------------------------------------------------------------------------------
 
     def _retire_if_surplus(self) -> bool:
         with self._lock:
-            if self._stop.is_set() or self._pollers > self._scaler.target:
+            if self._stop.is_set() or self._pollers > self._limit():
                 self._pollers -= 1
                 return True
             return False
@@ -207,6 +231,9 @@ class ScalingSqsPoller(SqsPoller):
                     self._stop.wait(receive_backoff.next())
                     continue
                 receive_backoff.reset()
+                if messages and self._stop.is_set():
+                    self._release(messages)  # the mapping stopped while this receive waited
+                    continue
                 self._stats.received(len(messages))
                 self._scaler.observe_receive(len(messages), self._requested_count())
                 if not messages:
@@ -220,6 +247,20 @@ class ScalingSqsPoller(SqsPoller):
             LOG.exception("lanes-esm %s: poller failed", self._uuid)
             with self._lock:
                 self._pollers -= 1
+
+    def _release(self, messages: list[dict]) -> None:
+        """Makes messages received after the mapping stopped visible again at once."""
+        for start in range(0, len(messages), DEFAULT_MAX_RECEIVE_COUNT):
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                for i, m in enumerate(messages[start : start + DEFAULT_MAX_RECEIVE_COUNT])
+            ]
+            try:
+                self.source_client.change_message_visibility_batch(
+                    QueueUrl=self.queue_url, Entries=entries
+                )
+            except Exception as error:  # they come back after the visibility timeout instead
+                LOG.warning("lanes-esm %s: could not release messages: %s", self._uuid, error)
 
     def _requested_count(self) -> int:
         return self.batch_size
@@ -284,12 +325,14 @@ def replace_sqs_poller(worker: Any, esm_config: dict, function_role: str, policy
             botocore.config.Config(max_pool_connections=pool)
         ),
     )
-    processor.sender = ObservedSender(sender, stats)
+    observed = ObservedSender(sender, stats)
+    processor.sender = observed
     poller = ScalingSqsPoller(
         source_arn=original.source_arn,
         source_parameters=original.source_parameters,
         source_client=source_client,
         processor=processor,
+        sender=observed,
         esm_uuid=esm_config["UUID"],
         policy=policy,
         settings=settings,

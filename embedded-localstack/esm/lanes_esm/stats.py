@@ -24,6 +24,17 @@ class MappingStats:
         self.backlog = False
         self._reset_counters()
         self.in_flight = 0
+        self._owner: object | None = None
+
+    def claim(self, poller: object) -> object | None:
+        """Makes ``poller`` the mapping's current poller; returns the one it replaces."""
+        with self._lock:
+            previous, self._owner = self._owner, poller
+            return previous if previous is not poller else None
+
+    def owned_by(self, poller: object) -> bool:
+        with self._lock:
+            return self._owner is poller
 
     def _reset_counters(self) -> None:
         self.peak = 0

@@ -1,9 +1,12 @@
+import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createMapping,
   createQueue,
   createRecorderFunction,
   createRecordsTable,
+  invocations,
+  lambda,
   lanesMappingAvailable,
   mappingStats,
   NEEDS_EMBEDDED,
@@ -136,6 +139,52 @@ describe('SQS event source mapping concurrency', () => {
     }
     const retried = all.flatMap((i) => i.records).filter((r) => r.receiveCount > 1);
     expect(retried.length).toBeGreaterThanOrEqual(GROUPS / 4);
+    expect(stats.throttles).toBe(0);
+  });
+
+  it('lowers the cap at run time (UpdateEventSourceMapping, as lanes scale does) without overlap between the old and new pollers', async (ctx) => {
+    ctx.skip(!available, NEEDS_EMBEDDED);
+    const runId = `${run}-update`;
+    const fn = await createRecorderFunction(resources, {
+      name: `lanes-esm-upd-${run}`,
+      table,
+      runId,
+      workMs: 300,
+    });
+    const queue = await createQueue(resources, `lanes-esm-upd-${run}`);
+    await sendAll(
+      queue,
+      Array.from({ length: 120 }, (_, i) => ({ body: JSON.stringify({ n: i }) })),
+    );
+    const uuid = await createMapping(resources, {
+      FunctionName: fn,
+      EventSourceArn: queue.arn,
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 4 },
+    });
+    await waitForProcessed(table, runId, 20, 60_000);
+    await lambda.send(
+      new UpdateEventSourceMappingCommand({ UUID: uuid, ScalingConfig: { MaximumConcurrency: 2 } }),
+    );
+    const updatedAt = Date.now();
+    const all = await waitForProcessed(table, runId, 120, 180_000);
+    const before = all.filter((i) => i.start < updatedAt);
+    // LocalStack starts the new pollers right after the call returns; allow it a second.
+    const after = all.filter((i) => i.start > updatedAt + 1_000);
+    const overlapOfLater = Math.max(
+      ...after.map((late) =>
+        peakOverlap(all.filter((i) => i.start <= late.start && i.end > late.start)),
+      ),
+    );
+    console.info(
+      `[esm] update: peak ${peakOverlap(before)} before (cap 4), ${overlapOfLater} at any start after (cap 2); ${(await invocations(table, runId)).length} invocations`,
+    );
+    expect(peakOverlap(before)).toBe(4);
+    expect(after.length).toBeGreaterThan(20);
+    expect(overlapOfLater).toBeLessThanOrEqual(2);
+    expect(peakOverlap(after)).toBe(2);
+    const stats = await mappingStats(uuid);
+    expect(stats.maximumConcurrency).toBe(2);
     expect(stats.throttles).toBe(0);
   });
 });
