@@ -44,6 +44,11 @@ export interface EsmMappingStats {
   readonly lastThrottleAt: number | null;
   /** Epoch seconds since which the counters count (start, or the last reset). */
   readonly since: number;
+  /**
+   * Time per phase as the mapping sees it: `receive` (non-empty receive calls), `queued` (per
+   * message: from SentTimestamp to its receive), `invoke` (Lambda round trip), `delete`.
+   */
+  readonly phases: Partial<Record<'receive' | 'queued' | 'invoke' | 'delete', TimingFigure>>;
 }
 
 export interface EsmStatsDocument {
@@ -99,4 +104,35 @@ export async function resetMappingStats(endpoint: string, uuid: string): Promise
     throw new EsmStatsError(`POST ${url} answered ${response.status}: ${await response.text()}`);
   }
   return (await response.json()) as EsmMappingStats;
+}
+
+/** Count, total and mean of one timed thing (milliseconds). */
+export interface TimingFigure {
+  readonly count: number;
+  readonly totalMs: number;
+  readonly meanMs: number;
+  readonly maxMs?: number;
+}
+
+/**
+ * Server-side time on the embedded LocalStack since the last reset: per AWS operation
+ * (`operations.<service>.<Operation>`) and per function execution (`functions.functions.<arn>`).
+ */
+export interface LocalStackTimings {
+  readonly operations: { readonly since: number } & Record<string, Record<string, TimingFigure>>;
+  readonly functions: { readonly since: number; readonly functions?: Record<string, TimingFigure> };
+}
+
+/** Reads (or, with `reset`, restarts) the embedded LocalStack's timings; undefined elsewhere. */
+export async function readTimings(
+  endpoint: string,
+  options: { reset?: boolean } = {},
+): Promise<LocalStackTimings | undefined> {
+  const url = `${endpoint.replace(/\/$/, '')}/_lanes/timings${options.reset ? '/reset' : ''}`;
+  const response = await request(url, options.reset ? 'POST' : 'GET');
+  if (response.status === 404) return undefined;
+  if (!response.ok) {
+    throw new EsmStatsError(`${url} answered ${response.status}: ${await response.text()}`);
+  }
+  return (await response.json()) as LocalStackTimings;
 }

@@ -67,6 +67,16 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "SqsQueue.update_visibility_timeout",
         "a3f0da00b2f446e5",
     ),
+    "ServiceRequestRouter.__call__": (
+        "localstack.aws.handlers.service",
+        "ServiceRequestRouter.__call__",
+        "96eb7400b414b52c",
+    ),
+    "ExecutionEnvironment.invoke": (
+        f"{_LAMBDA}.invocation.execution_environment",
+        "ExecutionEnvironment.invoke",
+        "cf0e0565b58f8dd8",
+    ),
     "FifoQueue._put_message": ("localstack.services.sqs.models", "FifoQueue._put_message", "f1d876d0f6b18655"),
     "FifoQueue.receive": ("localstack.services.sqs.models", "FifoQueue.receive", "777b7d277fb32201"),
     "FifoQueue.requeue_inflight_messages": (

@@ -5,6 +5,7 @@
 - ``GET /_lanes/event-source-mappings/<uuid>``: one mapping.
 - ``POST /_lanes/event-source-mappings/<uuid>/reset``: start a new measurement (counters and peak
   from now), so a test or benchmark reads figures of its own run only.
+- ``GET /_lanes/timings`` (and ``POST /_lanes/timings/reset``): see ``lanes_esm.timings``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from rolo import Request, route
 from lanes_esm.compat import LOCALSTACK_VERSION
 from lanes_esm.settings import EsmSettings
 from lanes_esm.stats import StatsRegistry
+from lanes_esm.timings import FUNCTIONS, OPERATIONS
 
 BASE_PATH = "/_lanes/event-source-mappings"
+TIMINGS_PATH = "/_lanes/timings"
 
 
 class EventSourceMappingEndpoints:
@@ -46,6 +49,21 @@ class EventSourceMappingEndpoints:
             return _not_found(uuid)
         stats.reset()
         return stats.as_json()
+
+
+class TimingEndpoints:
+    """``GET /_lanes/timings``: server-side time per AWS operation and per function execution;
+    ``POST /_lanes/timings/reset`` starts a new measurement."""
+
+    @route(TIMINGS_PATH, methods=["GET"])
+    def get_timings(self, request: Request):
+        return {"operations": OPERATIONS.as_json(), "functions": FUNCTIONS.as_json()}
+
+    @route(f"{TIMINGS_PATH}/reset", methods=["POST"])
+    def reset_timings(self, request: Request):
+        OPERATIONS.reset()
+        FUNCTIONS.reset()
+        return {"operations": OPERATIONS.as_json(), "functions": FUNCTIONS.as_json()}
 
 
 def _not_found(uuid: str) -> Response:

@@ -31,11 +31,12 @@ def lanes_event_source_mapping() -> None:
     from localstack.services.edge import ROUTER
 
     from lanes_esm.cloudformation import reserved_concurrency_patches
-    from lanes_esm.endpoints import EventSourceMappingEndpoints
+    from lanes_esm.endpoints import EventSourceMappingEndpoints, TimingEndpoints
     from lanes_esm.fifo import fifo_group_lock_patches
     from lanes_esm.mapping import scaling_mapping_patches
     from lanes_esm.settings import EsmSettings
     from lanes_esm.stats import REGISTRY
+    from lanes_esm.timings import timing_patches
     from lanes_esm.validation import sqs_mapping_validation_patches
 
     settings = EsmSettings.from_environment()
@@ -44,8 +45,10 @@ def lanes_event_source_mapping() -> None:
         sqs_mapping_validation_patches(),
         fifo_group_lock_patches(),
         reserved_concurrency_patches(),
+        timing_patches(),
     ):
         patches.apply()
     ROUTER.add(EventSourceMappingEndpoints(REGISTRY, settings))
+    ROUTER.add(TimingEndpoints())
     _installed = True
     LOG.info("lanes event source mapping installed (%s)", settings)

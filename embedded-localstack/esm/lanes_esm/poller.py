@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from typing import Any
 
 import botocore.config
@@ -77,6 +78,7 @@ class ObservedSender:
             self.in_flight += 1
         self._stats.invocation_started()
         throttled = failed = False
+        started = time.perf_counter()
         try:
             return self._inner.send_events(events)
         except PartialFailureSenderError:
@@ -97,6 +99,7 @@ class ObservedSender:
             failed = True
             raise
         finally:
+            self._stats.phase("invoke", time.perf_counter() - started)
             self._stats.invocation_ended(throttled=throttled, failed=failed)
             with self._lock:
                 self.in_flight -= 1
@@ -265,10 +268,19 @@ class ScalingSqsPoller(SqsPoller):
     def _requested_count(self) -> int:
         return self.batch_size
 
+    def delete_messages(self, messages: list[dict], message_ids_to_delete: set) -> None:
+        started = time.perf_counter()
+        try:
+            super().delete_messages(messages, message_ids_to_delete)
+        finally:
+            if message_ids_to_delete:
+                self._stats.phase("delete", time.perf_counter() - started)
+
     def _receive(self) -> list[dict]:
         # Same request as SqsPoller.poll_events (LocalStack's override parameters lift the
         # 10-message and 20-second limits for batch sizes up to 10,000 and batching windows),
         # but an idle poller long-polls instead of returning at once.
+        started = time.perf_counter()
         wait_seconds = self.maximum_batching_window or self._settings.poll_wait_seconds
         response = self.source_client.receive_message(
             QueueUrl=self.queue_url,
@@ -279,7 +291,19 @@ class ScalingSqsPoller(SqsPoller):
             sqs_override_max_message_count=self.batch_size,
             sqs_override_wait_time_seconds=self.maximum_batching_window,
         )
-        return response.get("Messages", [])
+        messages = response.get("Messages", [])
+        if messages:
+            now = time.time()
+            self._stats.phase("receive", time.perf_counter() - started)
+            self._stats.phase(
+                "queued",
+                sum(
+                    max(0.0, now - int(m.get("Attributes", {}).get("SentTimestamp", now * 1000)) / 1000)
+                    for m in messages
+                ),
+                count=len(messages),
+            )
+        return messages
 
     def _process(self, messages: list[dict]) -> bool:
         """Invokes the function with the batch; False when the invocation was throttled."""

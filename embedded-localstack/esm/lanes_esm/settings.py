@@ -75,4 +75,8 @@ class EsmSettings:
         )
 
     def as_json(self) -> dict:
-        return asdict(self)
+        def camel(name: str) -> str:
+            head, *rest = name.split("_")
+            return head + "".join(part.title() for part in rest)
+
+        return {camel(key): value for key, value in asdict(self).items()}

@@ -47,6 +47,9 @@ class MappingStats:
         self.messages = 0
         self.last_throttle_at: float | None = None
         self.since = time.time()
+        #: phase -> [count, total seconds]: receive (non-empty receives), queued (per message:
+        #: receive time - SentTimestamp), invoke (Lambda round trip), delete
+        self.phases: dict[str, list[float]] = {}
 
     def configure(self, config: dict[str, Any]) -> None:
         with self._lock:
@@ -69,6 +72,12 @@ class MappingStats:
             self.messages += count
             if count == 0:
                 self.empty_receives += 1
+
+    def phase(self, name: str, seconds: float, count: int = 1) -> None:
+        with self._lock:
+            entry = self.phases.setdefault(name, [0, 0.0])
+            entry[0] += count
+            entry[1] += seconds
 
     def receive_failed(self) -> None:
         with self._lock:
@@ -109,6 +118,14 @@ class MappingStats:
                 "messages": self.messages,
                 "lastThrottleAt": self.last_throttle_at,
                 "since": self.since,
+                "phases": {
+                    name: {
+                        "count": int(count),
+                        "totalMs": round(total * 1000, 1),
+                        "meanMs": round(total * 1000 / count, 2) if count else 0.0,
+                    }
+                    for name, (count, total) in sorted(self.phases.items())
+                },
             }
 
 
