@@ -67,7 +67,7 @@ interface Breakdown {
   readonly invokeOverhead: number;
   /** The function's execution per batch (handler, SDK calls, DynamoDB included). */
   readonly function: number;
-  /** Server-side DynamoDB time of the function's writes per batch (UpdateItem + PutItem). */
+  /** Server-side DynamoDB time of the function's writes per batch (UpdateItem + PutItem, inside `function`). */
   readonly dynamodbWrite: number;
   /** DeleteMessageBatch round trip (per batch). */
   readonly delete: number;
@@ -90,8 +90,11 @@ function breakdownOf(
     functionArn.startsWith(arn),
   )?.[1];
   const eventsPerBatch = stats.invocations > 0 ? stats.messages / stats.invocations : 0;
+  // Per hot-path event: one UpdateItem (only the orders worker updates) and one PutItem (the
+  // notifications worker also puts, so the mean PutItem time is used, not the total).
+  const update = dynamodb.UpdateItem;
   const writesPerBatch =
-    ((dynamodb.UpdateItem?.totalMs ?? 0) + (dynamodb.PutItem?.totalMs ?? 0)) /
+    ((update?.totalMs ?? 0) + (dynamodb.PutItem?.meanMs ?? 0) * (update?.count ?? 0)) /
     Math.max(1, fn?.count ?? 0);
   return {
     publishPerCall: round1(publishPerCall),
