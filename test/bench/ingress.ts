@@ -57,8 +57,8 @@ interface Figures {
  * phases and the embedded LocalStack's server-side timings of the same run.
  */
 interface Breakdown {
-  /** SendMessageBatch round trip seen by the publisher (per call of up to 10 events). */
-  readonly publishPerCall: number;
+  /** SendMessageBatch round trip seen by the publisher (per call of up to 10 events); null when the publisher sent over EventBridge. */
+  readonly publishPerCall: number | null;
   /** From SQS SentTimestamp until a poller received the event: waiting for a free poller. */
   readonly queued: number;
   /** ReceiveMessage round trip of a non-empty receive (per batch). */
@@ -83,7 +83,7 @@ function breakdownOf(
   stats: EsmMappingStats,
   timings: LocalStackTimings,
   functionArn: string,
-  publishPerCall: number,
+  publishPerCall: number | null,
 ): Breakdown {
   const dynamodb = timings.operations.dynamodb ?? {};
   const fn = Object.entries(timings.functions.functions ?? {}).find(([arn]) =>
@@ -97,7 +97,7 @@ function breakdownOf(
     ((update?.totalMs ?? 0) + (dynamodb.PutItem?.meanMs ?? 0) * (update?.count ?? 0)) /
     Math.max(1, fn?.count ?? 0);
   return {
-    publishPerCall: round1(publishPerCall),
+    publishPerCall: publishPerCall === null ? null : round1(publishPerCall),
     queued: round1(stats.phases.queued?.meanMs ?? 0),
     poll: round1(stats.phases.receive?.meanMs ?? 0),
     invokeOverhead: round1((stats.phases.invoke?.meanMs ?? 0) - (fn?.meanMs ?? 0)),
@@ -210,7 +210,9 @@ async function benchPipeline(
         await readMappingStats(endpoint, orders.uuid),
         (await readTimings(endpoint)) as LocalStackTimings,
         orders.functionArn,
-        sendDurations.reduce((a, b) => a + b, 0) / Math.max(1, sendDurations.length),
+        sendDurations.length > 0
+          ? sendDurations.reduce((a, b) => a + b, 0) / sendDurations.length
+          : null,
       )
     : undefined;
   const items = (await Promise.all(customers.map((c) => reader.orderResults(c)))).flat();
