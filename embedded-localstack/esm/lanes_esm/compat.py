@@ -77,6 +77,21 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "ExecutionEnvironment.invoke",
         "cf0e0565b58f8dd8",
     ),
+    "metrics.record_cw_metric_invocation": (
+        f"{_LAMBDA}.invocation.metrics",
+        "record_cw_metric_invocation",
+        "716fd65bcb6a1272",
+    ),
+    "metrics.record_cw_metric_error": (
+        f"{_LAMBDA}.invocation.metrics",
+        "record_cw_metric_error",
+        "8def1a39e6766056",
+    ),
+    "VersionManager.invoke": (
+        f"{_LAMBDA}.invocation.version_manager",
+        "LambdaVersionManager.invoke",
+        "3982e0e791a38dcc",
+    ),
     "FifoQueue._put_message": ("localstack.services.sqs.models", "FifoQueue._put_message", "f1d876d0f6b18655"),
     "FifoQueue.receive": ("localstack.services.sqs.models", "FifoQueue.receive", "777b7d277fb32201"),
     "FifoQueue.requeue_inflight_messages": (

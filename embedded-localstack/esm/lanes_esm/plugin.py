@@ -33,6 +33,7 @@ def lanes_event_source_mapping() -> None:
     from lanes_esm.cloudformation import reserved_concurrency_patches
     from lanes_esm.endpoints import EventSourceMappingEndpoints, TimingEndpoints
     from lanes_esm.fifo import fifo_group_lock_patches
+    from lanes_esm.lambda_metrics import lambda_metric_patches
     from lanes_esm.mapping import scaling_mapping_patches
     from lanes_esm.settings import EsmSettings
     from lanes_esm.stats import REGISTRY
@@ -46,6 +47,7 @@ def lanes_event_source_mapping() -> None:
         fifo_group_lock_patches(),
         reserved_concurrency_patches(),
         timing_patches(),
+        lambda_metric_patches(),
     ):
         patches.apply()
     ROUTER.add(EventSourceMappingEndpoints(REGISTRY, settings))
