@@ -149,12 +149,12 @@ describe('SQS event source mapping concurrency', () => {
       name: `lanes-esm-upd-${run}`,
       table,
       runId,
-      workMs: 300,
+      workMs: 250,
     });
     const queue = await createQueue(resources, `lanes-esm-upd-${run}`);
     await sendAll(
       queue,
-      Array.from({ length: 120 }, (_, i) => ({ body: JSON.stringify({ n: i }) })),
+      Array.from({ length: 80 }, (_, i) => ({ body: JSON.stringify({ n: i }) })),
     );
     const uuid = await createMapping(resources, {
       FunctionName: fn,
@@ -162,12 +162,12 @@ describe('SQS event source mapping concurrency', () => {
       BatchSize: 1,
       ScalingConfig: { MaximumConcurrency: 4 },
     });
-    await waitForProcessed(table, runId, 20, 60_000);
+    await waitForProcessed(table, runId, 16, 60_000);
     await lambda.send(
       new UpdateEventSourceMappingCommand({ UUID: uuid, ScalingConfig: { MaximumConcurrency: 2 } }),
     );
     const updatedAt = Date.now();
-    const all = await waitForProcessed(table, runId, 120, 180_000);
+    const all = await waitForProcessed(table, runId, 80, 180_000);
     const before = all.filter((i) => i.start < updatedAt);
     // LocalStack starts the new pollers right after the call returns; allow it a second.
     const after = all.filter((i) => i.start > updatedAt + 1_000);

@@ -51,7 +51,7 @@ function template(bucket: string, key: string) {
         Variables: {
           RECORDS_TABLE: table,
           RUN_ID: runId,
-          WORK_MS: '500',
+          WORK_MS: '400',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
       },
@@ -131,8 +131,8 @@ describe('Reserved concurrency from CloudFormation', () => {
     );
     expect(concurrency.ReservedConcurrentExecutions).toBe(RESERVED);
 
-    await sendAll(queueOf(outputs.CappedQueueUrl ?? ''), bodies(30));
-    const all = await waitForProcessed(table, `${run}-capped`, 30, 180_000);
+    await sendAll(queueOf(outputs.CappedQueueUrl ?? ''), bodies(20));
+    const all = await waitForProcessed(table, `${run}-capped`, 20, 180_000);
     const stats = await mappingStats(outputs.CappedMapping ?? '');
     console.info(
       `[esm] capped: function-side peak ${peakOverlap(all)}, throttles ${stats.throttles}`,
@@ -144,13 +144,13 @@ describe('Reserved concurrency from CloudFormation', () => {
 
   it(`a mapping with maximum concurrency 5 over reserved ${RESERVED} is throttled: batches come back with rising receive counts`, async (ctx) => {
     ctx.skip(!available, NEEDS_EMBEDDED);
-    await sendAll(queueOf(outputs.OverQueueUrl ?? ''), bodies(30));
-    const all = await waitForProcessed(table, `${run}-over`, 30, 240_000);
+    await sendAll(queueOf(outputs.OverQueueUrl ?? ''), bodies(20));
+    const all = await waitForProcessed(table, `${run}-over`, 20, 240_000);
     const stats = await mappingStats(outputs.OverMapping ?? '');
     const receiveCounts = all.flatMap((i) => i.records.map((r) => r.receiveCount));
     const redelivered = receiveCounts.filter((count) => count > 1).length;
     console.info(
-      `[esm] over-reserved: function-side peak ${peakOverlap(all)}, throttles ${stats.throttles}, ${redelivered}/30 processed on a later receive (max receive count ${Math.max(...receiveCounts)})`,
+      `[esm] over-reserved: function-side peak ${peakOverlap(all)}, throttles ${stats.throttles}, ${redelivered}/20 processed on a later receive (max receive count ${Math.max(...receiveCounts)})`,
     );
     expect(peakOverlap(all)).toBe(RESERVED);
     expect(stats.throttles).toBeGreaterThan(0);
