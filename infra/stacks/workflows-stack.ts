@@ -109,9 +109,9 @@ export class WorkflowsStack extends Stack {
         POWERTOOLS_SERVICE_NAME: 'workflow-step-worker',
       },
       timeout: Duration.seconds(30),
-      // One step per invocation: the cap is then the number of steps running at once, and a
-      // slow step does not hold back the steps batched behind it.
-      batchSize: 1,
+      // Batches of up to 10 steps (of different orders: each order is its own message group)
+      // share an invocation; measured locally, one step per invocation halved the throughput.
+      batchSize: 10,
       maxConcurrency: stepWorkerMaxConcurrency,
       reservedConcurrency: stepWorkerMaxConcurrency,
     });
