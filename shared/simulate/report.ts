@@ -111,7 +111,7 @@ export function summarize(run: SimulationRun): SimulationSummary {
     const s = w.stats;
     const eff = w.settings;
     const rows = run.series.filter((r) => r.worker === w.name);
-    const remaining = w.queue.backlog + w.queue.inFlight;
+    const remaining = w.queue.backlog + w.queue.inFlight + w.unsent;
     const drainedAt = remaining === 0 && run.drained ? s.lastDoneMs : undefined;
     const activeMs = Math.max(
       1,

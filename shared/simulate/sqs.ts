@@ -34,7 +34,8 @@ export interface Resolution {
 
 /**
  * Per-second budget of API calls of one action on a FIFO queue (the throughput quota). Calls over
- * the budget are throttled: the caller waits for the next second.
+ * the budget are throttled: the caller waits for the next second. Seconds are right-closed,
+ * (k, k + 1], so a sample taken at a whole second counts the calls of the second it ends.
  */
 export class CallBudget {
   #second = -1;
@@ -44,7 +45,7 @@ export class CallBudget {
   /** Calls available now, at most `wanted`; consumes them. */
   public take(now: number, wanted: number): number {
     if (this.perSecond === undefined) return wanted;
-    const second = Math.floor(now / 1000);
+    const second = CallBudget.#secondOf(now);
     if (second !== this.#second) {
       this.#second = second;
       this.#used = 0;
@@ -54,9 +55,13 @@ export class CallBudget {
     return granted;
   }
 
-  /** Start of the next second, when the budget refills. */
+  /** The first instant of the next second, when the budget refills. */
   public nextRefill(now: number): number {
-    return (Math.floor(now / 1000) + 1) * 1000;
+    return (CallBudget.#secondOf(now) + 1) * 1000 + 0.001;
+  }
+
+  static #secondOf(now: number): number {
+    return Math.max(0, Math.ceil(now / 1000) - 1);
   }
 }
 
@@ -74,7 +79,8 @@ export abstract class QueueModel {
   /** Returned (or sent with a delay) and not visible yet. */
   public delayed = 0;
   public readonly receiveCalls: CallBudget;
-  public readonly sendCalls: CallBudget;
+  /** Messages per second the send quota allows (senders batch 10 per SendMessageBatch call). */
+  public readonly sendMessages: CallBudget;
   protected readonly delayedCohorts = new Set<Cohort>();
 
   protected constructor(
@@ -84,7 +90,11 @@ export abstract class QueueModel {
     protected readonly hooks: QueueHooks,
   ) {
     this.receiveCalls = new CallBudget(settings.callsPerSecond);
-    this.sendCalls = new CallBudget(settings.callsPerSecond);
+    this.sendMessages = new CallBudget(
+      settings.callsPerSecond === undefined
+        ? undefined
+        : settings.callsPerSecond * AWS.sqs.messagesPerCall,
+    );
   }
 
   /** Adds newly sent messages (receive count 0), merging with the last cohort when alike. */

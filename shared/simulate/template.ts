@@ -189,13 +189,21 @@ function tableOf(stack: string, logicalId: string, r: Resource): TableSettings {
   };
 }
 
-/** `Lanes-Pipeline/Orders/Function/Resource` -> `Orders`; else the logical id. */
-function constructName(stack: string, r: Resource, fallback: string, strip?: RegExp): string {
+/**
+ * `Lanes-Pipeline/Orders/Function/Resource` -> `Orders`. Without path metadata (`cdk synth
+ * --path-metadata false`, or `Template.fromStack`), from the logical id: `OrdersFunction520DBA95`
+ * -> `Orders` (CDK appends an 8-hex-digit hash to the path's parts).
+ */
+function constructName(stack: string, r: Resource, logicalId: string, child?: string): string {
   const path = r.Metadata?.['aws:cdk:path'];
-  if (typeof path !== 'string' || !path.startsWith(`${stack}/`)) return fallback;
+  if (typeof path !== 'string' || !path.startsWith(`${stack}/`)) {
+    let name = logicalId.replace(/[0-9A-F]{8}$/, '');
+    if (child && name.endsWith(child) && name !== child) name = name.slice(0, -child.length);
+    return name || logicalId;
+  }
   let name = path.slice(stack.length + 1).replace(/\/Resource$/, '');
-  if (strip) name = name.replace(strip, '');
-  return name || fallback;
+  if (child && name.endsWith(`/${child}`)) name = name.slice(0, -child.length - 1);
+  return name || logicalId;
 }
 
 function workerOf(
@@ -221,7 +229,7 @@ function workerOf(
   const environment =
     isObject(f.Environment) && isObject(f.Environment.Variables) ? f.Environment.Variables : {};
   const fifo = q.FifoQueue === true || q.FifoQueue === 'true';
-  const functionName = constructName(stack, parts.fn, functionId, /\/Function$/);
+  const functionName = constructName(stack, parts.fn, functionId, 'Function');
   // Several sources of one function get their queue's name: `Orders`, `Orders/Second`.
   const sameFunction = Object.values(resources).filter(
     (r) =>
@@ -230,7 +238,7 @@ function workerOf(
   ).length;
   const name =
     sameFunction > 1
-      ? `${functionName}:${constructName(stack, parts.queue, queueId, /\/Queue$/)}`
+      ? `${functionName}:${constructName(stack, parts.queue, queueId, 'Queue')}`
       : functionName;
   const tableIds = new Set(tables.map((t) => t.logicalId));
   const architectures = Array.isArray(f.Architectures) ? f.Architectures : [];

@@ -8,6 +8,7 @@ import type { FunctionModel } from './lambda.ts';
 import { AWS } from './limits.ts';
 import type { Random } from './random.ts';
 import type { QueueModel, Scheduler } from './sqs.ts';
+import { Deque } from './structures.ts';
 
 /** How the event source mapping scales. */
 export type ScalingMode = 'standard' | 'fifo' | 'provisioned';
@@ -116,6 +117,8 @@ interface Plan {
   readonly deleted: Cohort[];
   readonly skipped: Cohort[];
   readonly deadLettered: Cohort[];
+  /** Failed records deleted anyway (the mapping does not report batch item failures). */
+  readonly lost: Cohort[];
   readonly returned: [Cohort, number][];
   readonly requeued: [Cohort, number][];
   readonly acquired: [number, number][];
@@ -153,9 +156,11 @@ export class WorkerModel {
   #waitChangedAt = 0;
   readonly #gathering = new Set<Batch>();
   readonly #inFlight = new Set<Batch>();
-  readonly #unsent: Cohort[] = [];
+  readonly #unsent = new Deque<Cohort>();
+  #unsentCount = 0;
   readonly #segments: ArrivalSegment[] = [];
   #wakeArmed = false;
+  #resendArmed = false;
 
   public constructor(
     public readonly name: string,
@@ -227,7 +232,7 @@ export class WorkerModel {
       this.#segments.length === 0 &&
       this.queue.backlog === 0 &&
       this.queue.inFlight === 0 &&
-      this.#unsent.length === 0 &&
+      this.#unsentCount === 0 &&
       this.#gathering.size === 0 &&
       this.#inFlight.size === 0
     );
@@ -237,8 +242,14 @@ export class WorkerModel {
   public oldestSendTime(): number {
     let oldest = this.queue.oldestWaiting();
     for (const b of this.#inFlight) for (const c of b.cohorts) if (c.t0 < oldest) oldest = c.t0;
-    for (const c of this.#unsent) if (c.t0 < oldest) oldest = c.t0;
+    const waiting = this.#unsent.peekFront();
+    if (waiting && waiting.t0 < oldest) oldest = waiting.t0;
     return oldest;
+  }
+
+  /** The cohorts of each batch received and not yet settled (for invariant checks). */
+  public *batchesInFlight(): IterableIterator<readonly Cohort[]> {
+    for (const b of this.#inFlight) yield b.cohorts;
   }
 
   /** Starts the pollers and the scaling controller. */
@@ -257,12 +268,13 @@ export class WorkerModel {
     this.#armWake(now);
   }
 
-  /** Sends the registered arrivals whose time has come. */
+  /** Sends the registered arrivals whose time has come (from every producer's segment). */
   public flush(now: number): void {
     if (this.#segments.length === 0) return;
     const due: Cohort[] = [];
-    while (this.#segments.length > 0) {
-      const seg = this.#segments[0] as ArrivalSegment;
+    let contributing = 0;
+    for (const seg of this.#segments) {
+      const before = due.length;
       if (seg.kind === 'fluid') {
         // The epsilon keeps a wake at a message's own send time from missing it to rounding.
         const upTo = Math.min(
@@ -283,16 +295,22 @@ export class WorkerModel {
           );
           seg.sent = upTo;
         }
-        if (seg.sent < seg.m) break;
       } else {
         while (seg.next < seg.cohorts.length && (seg.cohorts[seg.next] as Cohort).t0 <= now) {
           due.push(seg.cohorts[seg.next] as Cohort);
           seg.next++;
         }
-        if (seg.next < seg.cohorts.length) break;
       }
-      this.#segments.shift();
+      if (due.length > before) contributing++;
     }
+    let kept = 0;
+    for (const seg of this.#segments) {
+      const done = seg.kind === 'fluid' ? seg.sent >= seg.m : seg.next >= seg.cohorts.length;
+      if (!done) this.#segments[kept++] = seg;
+    }
+    this.#segments.length = kept;
+    // Several producers' arrivals interleave: send them in time order (FIFO groups keep it).
+    if (contributing > 1) due.sort((a, b) => a.t0 - b.t0);
     if (due.length > 0) this.deliver(due, now);
   }
 
@@ -334,44 +352,66 @@ export class WorkerModel {
    * and retried by the sender in the next second, keeping their send time.
    */
   public deliver(cohorts: readonly Cohort[], now: number): void {
-    const stats = this.stats;
+    if (this.queue.settings.callsPerSecond === undefined) {
+      let accepted = 0;
+      for (const c of cohorts) accepted += this.#accept(c, now);
+      this.#accepted(accepted, now);
+      return;
+    }
+    const before = this.#unsentCount;
+    let added = 0;
     for (const c of cohorts) {
-      stats.sent += c.n;
-      if (c.t0 < stats.firstSentMs) stats.firstSentMs = c.t0;
-      if (c.t1 > stats.lastSentMs) stats.lastSentMs = c.t1;
+      this.#unsent.pushBack(c);
+      added += c.n;
     }
-    const pending = this.#unsent.length > 0 ? this.#unsent.splice(0).concat(cohorts) : cohorts;
-    let budgetMessages = Number.POSITIVE_INFINITY;
-    if (this.queue.settings.callsPerSecond !== undefined) {
-      let wanted = 0;
-      for (const c of pending) wanted += c.n;
-      const calls = Math.ceil(wanted / AWS.sqs.messagesPerCall);
-      budgetMessages = this.queue.sendCalls.take(now, calls) * AWS.sqs.messagesPerCall;
+    this.#unsentCount += added;
+    let budget = this.queue.sendMessages.take(now, this.#unsentCount);
+    let accepted = 0;
+    while (budget > 0 && this.#unsent.size > 0) {
+      const c = this.#unsent.peekFront() as Cohort;
+      const part = c.n <= budget ? (this.#unsent.popFront() as Cohort) : takeFront(c, budget);
+      budget -= part.n;
+      this.#unsentCount -= part.n;
+      accepted += this.#accept(part, now);
     }
-    let sentMessages = 0;
-    for (const c of pending) {
-      if (sentMessages >= budgetMessages) {
-        this.#unsent.push(c);
-        stats.sendThrottles += c.n;
-        continue;
-      }
-      if (sentMessages + c.n > budgetMessages) {
-        const part = takeFront(c, budgetMessages - sentMessages);
-        this.#unsent.push(c);
-        stats.sendThrottles += c.n;
-        sentMessages += part.n;
-        this.queue.send(part, now);
-        continue;
-      }
-      sentMessages += c.n;
-      this.queue.send(c, now);
+    // New messages that must wait for the next second (older ones were counted before).
+    this.stats.sendThrottles += this.#unsentCount - Math.max(0, before - accepted);
+    if (this.#unsentCount > 0 && !this.#resendArmed) {
+      this.#resendArmed = true;
+      this.scheduler.schedule(this.queue.sendMessages.nextRefill(now), (at) => {
+        this.#resendArmed = false;
+        this.deliver([], at);
+      });
     }
+    this.#accepted(accepted, now);
+  }
+
+  #accept(c: Cohort, now: number): number {
+    const stats = this.stats;
+    stats.sent += c.n;
+    if (c.t0 < stats.firstSentMs) stats.firstSentMs = c.t0;
+    if (c.t1 > stats.lastSentMs) stats.lastSentMs = c.t1;
+    this.queue.send(c, now);
+    return c.n;
+  }
+
+  #accepted(messages: number, now: number): void {
     // Senders batch (SendMessageBatch, 10 per call): the cost counts calls per 10 messages.
-    stats.sendCalls += sentMessages / AWS.sqs.messagesPerCall;
-    if (this.#unsent.length > 0) {
-      this.scheduler.schedule(this.queue.sendCalls.nextRefill(now), (at) => this.deliver([], at));
-    }
-    this.onVisible(now);
+    this.stats.sendCalls += messages / AWS.sqs.messagesPerCall;
+    if (messages > 0) this.onVisible(now);
+  }
+
+  /** Messages registered for the current tick and not sent yet (their time has not come). */
+  public get pendingArrivals(): number {
+    let n = 0;
+    for (const seg of this.#segments)
+      n += seg.kind === 'fluid' ? seg.m - seg.sent : seg.cohorts.length - seg.next;
+    return n;
+  }
+
+  /** Messages the FIFO quota has not let through yet (the sender retries them). */
+  public get unsent(): number {
+    return this.#unsentCount;
   }
 
   /** Messages became receivable: fill batches in their window first, then wake pollers. */
@@ -513,6 +553,7 @@ export class WorkerModel {
     for (const c of plan.deleted) batch.cohorts.push(c);
     for (const c of plan.skipped) batch.cohorts.push(c);
     for (const c of plan.deadLettered) batch.cohorts.push(c);
+    for (const c of plan.lost) batch.cohorts.push(c);
     for (const [c] of plan.returned) batch.cohorts.push(c);
     for (const [c] of plan.requeued) batch.cohorts.push(c);
     const visibleAt = batch.receivedAt + this.settings.visibilityTimeoutMs;
@@ -596,6 +637,7 @@ export class WorkerModel {
       deleted: [],
       skipped: [],
       deadLettered: [],
+      lost: [],
       returned: [],
       requeued: [],
       acquired: [],
@@ -666,14 +708,17 @@ export class WorkerModel {
       plan.deadLettered.length = 0;
       plan.requeued.length = 0;
     } else if (!s.reportBatchItemFailures && plan.returned.length > 0) {
-      if (plan.deleted.length + plan.skipped.length + plan.deadLettered.length === 0) {
+      if (
+        plan.deleted.length +
+          plan.skipped.length +
+          plan.deadLettered.length +
+          plan.requeued.length ===
+        0
+      ) {
         // Every record failed: the runtime throws and the whole batch is retried.
       } else {
         // The runtime returns normally; without ReportBatchItemFailures the mapping deletes all.
-        for (const [c] of plan.returned) {
-          this.stats.lostFailures += c.n;
-          plan.deleted.push(c);
-        }
+        for (const [c] of plan.returned) plan.lost.push(c);
         plan.returned.length = 0;
       }
     }
@@ -786,6 +831,11 @@ export class WorkerModel {
     for (const c of plan.deadLettered) {
       this.queue.settle(c, undefined, now);
       stats.deadLettered += c.n;
+      deletes += c.n;
+    }
+    for (const c of plan.lost) {
+      this.queue.settle(c, undefined, now);
+      stats.lostFailures += c.n;
       deletes += c.n;
     }
     for (const [c, visibleAt] of plan.returned) this.queue.settle(c, visibleAt, now);
