@@ -55,6 +55,12 @@ export class CallBudget {
     return granted;
   }
 
+  /** Returns calls taken now but not used. */
+  public giveBack(now: number, calls: number): void {
+    if (this.perSecond === undefined || CallBudget.#secondOf(now) !== this.#second) return;
+    this.#used = Math.max(0, this.#used - calls);
+  }
+
   /** The first instant of the next second, when the budget refills. */
   public nextRefill(now: number): number {
     return (CallBudget.#secondOf(now) + 1) * 1000 + 0.001;
@@ -361,8 +367,9 @@ export class FifoQueue extends QueueModel {
         this.#offer(c.group, g);
         this.hooks.onVisible(at);
       });
-    } else {
-      this.#offer(c.group, g);
+    } else if (this.#offer(c.group, g)) {
+      // The group is free again with messages waiting: long-polling pollers can take it.
+      this.hooks.onVisible(now);
     }
   }
 
@@ -388,16 +395,21 @@ export class FifoQueue extends QueueModel {
     this.#offer(c.group, g);
   }
 
-  #offer(id: number, g: FifoGroup): void {
+  /** Puts a free group with messages in the available list; true if it was added. */
+  #offer(id: number, g: FifoGroup): boolean {
     if (!g.queued && g.inFlight === 0 && !g.pending && g.q.size > 0) {
       g.queued = true;
       this.#available.pushBack(id);
+      return true;
     }
+    return false;
   }
 
   #group(id: number): FifoGroup {
     let g = this.#groups[id];
     if (!g) {
+      // Keep the array dense (a sparse one falls back to a slow dictionary).
+      while (this.#groups.length <= id) this.#groups.push(undefined);
       g = {
         q: new Deque<Cohort>(),
         inFlight: 0,
@@ -568,6 +580,7 @@ export class FairQueue extends QueueModel {
   #tenant(id: number): Tenant {
     let t = this.#tenants[id];
     if (!t) {
+      while (this.#tenants.length <= id) this.#tenants.push(undefined);
       t = {
         q: new Deque<Cohort>(),
         inFlight: 0,

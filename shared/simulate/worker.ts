@@ -358,12 +358,19 @@ export class WorkerModel {
       this.#accepted(accepted, now);
       return;
     }
-    const before = this.#unsentCount;
     let added = 0;
-    for (const c of cohorts) {
-      this.#unsent.pushBack(c);
-      added += c.n;
+    for (const c of cohorts) added += c.n;
+    const granted = this.#unsentCount === 0 ? this.queue.sendMessages.take(now, added) : 0;
+    if (granted === added) {
+      // Within the quota (the usual case): straight to the queue.
+      let accepted = 0;
+      for (const c of cohorts) accepted += this.#accept(c, now);
+      this.#accepted(accepted, now);
+      return;
     }
+    this.queue.sendMessages.giveBack(now, granted);
+    const before = this.#unsentCount;
+    for (const c of cohorts) this.#unsent.pushBack(c);
     this.#unsentCount += added;
     let budget = this.queue.sendMessages.take(now, this.#unsentCount);
     let accepted = 0;
