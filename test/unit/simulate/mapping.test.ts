@@ -68,6 +68,23 @@ describe('event source mapping', () => {
     expect(summary.messages.processed).toBe(3000);
   });
 
+  it('on a FIFO queue with many active groups, keeps MaximumConcurrency batches running', () => {
+    const { run } = simulate(testApp({ fifo: true, maxConcurrency: 50 }), {
+      ...backlog(100_000, 50),
+      producers: [
+        {
+          name: 'many-customers',
+          rate: { shape: 'spike', messages: 100_000, atSeconds: 0, forSeconds: 1 },
+          keys: { distribution: 'uniform', count: 1000 },
+          process: 'even',
+        },
+      ],
+    });
+    // Batches of 10 records of 50 ms, 20 ms between batches: busy 96 % of the time.
+    const during = rowsOf(run).filter((r) => r.t >= 10 && r.t <= 60);
+    for (const row of during) expect(row.concurrency).toBeGreaterThan(45);
+  });
+
   it('in provisioned mode, starts at 10 invokes per minimum poller and adds about 1,000 per minute', () => {
     const { run } = simulate(
       testApp({ provisioned: { minimumPollers: 10, maximumPollers: 500 } }),
