@@ -12,7 +12,18 @@ import {
   SimulationError,
   seriesCsv,
   summarize,
+  type WorkerSummary,
 } from '#shared/simulate/index.ts';
+
+/** `backlog 43,952 cleared 1.7 min after it began`, or the drain time when there was none. */
+function episodeText(w: WorkerSummary): string {
+  const e = w.backlogEpisode;
+  if (!e) return `drained ${formatSeconds(w.drainSeconds)} after the last send`;
+  const peak = w.peakBacklog.toLocaleString('en-US');
+  return e.clearedAtSeconds === undefined
+    ? `backlog ${peak}, not cleared by the end`
+    : `backlog ${peak} cleared ${formatSeconds(e.clearedAtSeconds - e.startedAtSeconds)} after it began`;
+}
 
 const USAGE = `usage: lanes simulate <workload.yaml|json> [--stack NAME ...] [--cdk-out DIR] [--synth]
                      [--out DIR] [--per-event] [--quiet]`;
@@ -95,7 +106,7 @@ export async function simulateCommand(
   writeFileSync(`${base}.series.csv`, seriesCsv(run.series));
   const subtitle = summary.workers.map(
     (w) =>
-      `${w.name}: peak ${Math.round(w.throughputPerSecond.peak).toLocaleString('en-US')} msg/s, p99 dwell ${formatSeconds(w.dwellSeconds.p99)}, drained ${formatSeconds(w.drainSeconds)} after the last send${w.whatIf.length ? ` (what-if: ${w.whatIf.join(', ')})` : ''}`,
+      `${w.name}: peak ${Math.round(w.throughputPerSecond.peak).toLocaleString('en-US')} msg/s, p99 dwell ${formatSeconds(w.dwellSeconds.p99)}, ${episodeText(w)}${w.whatIf.length ? ` (what-if: ${w.whatIf.join(', ')})` : ''}`,
   );
   writeFileSync(
     `${base}.svg`,

@@ -55,6 +55,17 @@ export interface WorkerSummary {
   };
   readonly peakConcurrency: number;
   readonly peakBacklog: number;
+  /**
+   * The largest backlog episode: when the backlog peaked, and when it was back to at most a batch
+   * (or 1 % of the peak); undefined when it never was. This is "how long the spike took to drain".
+   */
+  readonly backlogEpisode:
+    | {
+        readonly peakAtSeconds: number;
+        readonly startedAtSeconds: number;
+        readonly clearedAtSeconds: number | undefined;
+      }
+    | undefined;
   readonly peakAgeSeconds: number;
   readonly invocations: number;
   readonly throttles: number;
@@ -185,6 +196,7 @@ export function summarize(run: SimulationRun): SimulationSummary {
       },
       peakConcurrency: s.peakExecuting,
       peakBacklog: Math.max(0, ...rows.map((r) => r.backlog)),
+      backlogEpisode: episodeOf(rows, eff.batchSize),
       peakAgeSeconds: round(Math.max(0, ...rows.map((r) => r.oldestAgeSeconds)), 1),
       invocations: s.invocations,
       throttles: s.throttles,
@@ -232,6 +244,24 @@ export function summarize(run: SimulationRun): SimulationSummary {
   };
 }
 
+function episodeOf(rows: readonly SeriesRow[], batchSize: number): WorkerSummary['backlogEpisode'] {
+  let peak = 0;
+  for (let i = 1; i < rows.length; i++)
+    if ((rows[i] as SeriesRow).backlog > (rows[peak] as SeriesRow).backlog) peak = i;
+  const top = rows[peak];
+  if (!top || top.backlog === 0) return undefined;
+  const threshold = Math.max(batchSize, 0.01 * top.backlog);
+  let start = peak;
+  while (start > 0 && (rows[start - 1] as SeriesRow).backlog > threshold) start--;
+  let end = peak;
+  while (end < rows.length && (rows[end] as SeriesRow).backlog > threshold) end++;
+  return {
+    peakAtSeconds: top.t,
+    startedAtSeconds: start > 0 ? (rows[start - 1] as SeriesRow).t : 0,
+    clearedAtSeconds: end < rows.length ? (rows[end] as SeriesRow).t : undefined,
+  };
+}
+
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 const usd = (n: number) => `$${n < 0.01 && n > 0 ? n.toFixed(4) : n.toFixed(2)}`;
 /** Seconds for people: `48 ms`, `65.5 s`, `12.3 min`, or `not drained`. */
@@ -272,6 +302,11 @@ export function formatSummary(summary: SimulationSummary): string[] {
     lines.push(
       `  peaks          concurrency ${w.peakConcurrency}, backlog ${count(w.peakBacklog)}, oldest message ${seconds(w.peakAgeSeconds)}`,
     );
+    const episode = w.backlogEpisode;
+    if (episode)
+      lines.push(
+        `  backlog        peaked at ${seconds(episode.peakAtSeconds)}; ${episode.clearedAtSeconds === undefined ? 'not cleared by the end' : `cleared at ${seconds(episode.clearedAtSeconds)}, ${seconds(episode.clearedAtSeconds - episode.startedAtSeconds)} after it began`}`,
+      );
     lines.push(
       `  invocations    ${count(w.invocations)} (${count(w.coldStarts)} cold), throttles ${count(w.throttles)}, timeouts ${count(w.timeouts)}, failed records ${count(w.recordFailures)}`,
     );
