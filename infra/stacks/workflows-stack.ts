@@ -109,7 +109,9 @@ export class WorkflowsStack extends Stack {
         POWERTOOLS_SERVICE_NAME: 'workflow-step-worker',
       },
       timeout: Duration.seconds(30),
-      batchSize: 10,
+      // One step per invocation: the cap is then the number of steps running at once, and a
+      // slow step does not hold back the steps batched behind it.
+      batchSize: 1,
       maxConcurrency: stepWorkerMaxConcurrency,
       reservedConcurrency: stepWorkerMaxConcurrency,
     });
