@@ -35,6 +35,8 @@ const USAGE = `lanes <command>
   dlq list|redrive     dead letters with their reason; move them back after a fix
       --worker orders|notifications  --strategy auto|move-task|client
   plan                 capacity plan: --rate N --processing-ms N [--batch 10] [--fifo --keys N]
+  simulate <workload>  virtual-clock model of the synthesized app at AWS scale: summary, series, SVG
+      --stack NAME --synth --out DIR --per-event
   workflow show <key>  status and step history of the workflows of a business key
 
 Target: the embedded LocalStack on 127.0.0.1:4566 unless AWS_ENDPOINT_URL or LANES_ENDPOINT_URL
@@ -56,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
       return demo(argv.slice(1));
     case 'plan':
       return (await import('./plan.ts')).planCommand(argv.slice(1));
+    case 'simulate':
+      return (await import('./simulate.ts')).simulateCommand(argv.slice(1));
     case 'workflow': {
       Object.assign(process.env, awsEnvironment(await operationsTarget()));
       const key = argv[2];
