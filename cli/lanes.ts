@@ -17,6 +17,7 @@ import { dlqCommand } from './dlq.ts';
 import { localstackCommand } from './localstack-command.ts';
 import { scaleCommand, watchCommand } from './ops.ts';
 import { planCommand } from './plan.ts';
+import { simulateCommand } from './simulate.ts';
 import { UsageError } from './usage.ts';
 import { workflowCommand } from './workflow.ts';
 
@@ -28,6 +29,7 @@ const COMMANDS: readonly Command[] = [
   dlqCommand,
   workflowCommand,
   planCommand,
+  simulateCommand,
 ];
 
 function version(): string {

@@ -7,13 +7,17 @@ import {
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { type EsmMappingStats, readEsmStats } from '../embedded-localstack/esm-stats.ts';
 import { queueDepths } from '../shared/dlq/depth.ts';
 import type { Command, Print } from './command.ts';
 import { type DeployedWorker, discoverApp, pickByName } from './discovery.ts';
 import { connectToDeployedTarget } from './target.ts';
 import { integerOption, UsageError } from './usage.ts';
 
-/** A point-in-time view of one worker: queue depths, DLQ depth and concurrency settings. */
+/**
+ * A point-in-time view of one worker: queue depths, DLQ depth, concurrency settings and, on the
+ * embedded LocalStack, the mapping's live figures (invocations in flight, peak, throttles).
+ */
 export interface WorkerSnapshot {
   readonly worker: string;
   readonly stackName: string;
@@ -23,6 +27,33 @@ export interface WorkerSnapshot {
   readonly reservedConcurrency?: number;
   readonly maxConcurrency?: number;
   readonly mappingState?: string;
+  /** Invocations of the mapping in flight now (embedded LocalStack only). */
+  readonly concurrency?: number;
+  /** Most invocations in flight at once since the mapping started or was reset. */
+  readonly peakConcurrency?: number;
+  /** Throttled invocations since the mapping started or was reset. */
+  readonly throttles?: number;
+}
+
+/** The live figures of the embedded LocalStack's mappings by UUID; empty elsewhere. */
+async function mappingFigures(): Promise<Map<string, EsmMappingStats>> {
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  if (!endpoint) return new Map();
+  try {
+    const doc = await readEsmStats(endpoint);
+    return new Map((doc?.mappings ?? []).map((m) => [m.uuid, m]));
+  } catch {
+    return new Map(); // the figures are extra: watch still shows the rest
+  }
+}
+
+function liveFigures(stats: EsmMappingStats | undefined): Partial<WorkerSnapshot> {
+  if (!stats) return {};
+  return {
+    concurrency: stats.concurrency,
+    peakConcurrency: stats.peakConcurrency,
+    throttles: stats.throttles,
+  };
 }
 
 async function mappingOf(lambda: LambdaClient, functionName: string, queueUrl: string) {
@@ -50,6 +81,7 @@ export async function snapshotWorkers(
   sqs = new SQSClient({}),
   lambda = new LambdaClient({}),
 ): Promise<WorkerSnapshot[]> {
+  const figures = await mappingFigures();
   return Promise.all(
     workers.map(async (worker) => {
       const [depth, dlq, concurrency, mapping] = await Promise.all([
@@ -71,18 +103,20 @@ export async function snapshotWorkers(
           ? { maxConcurrency: mapping.ScalingConfig.MaximumConcurrency }
           : {}),
         ...(mapping?.State ? { mappingState: mapping.State } : {}),
+        ...liveFigures(figures.get(mapping?.UUID ?? '')),
       };
     }),
   );
 }
 
-/** The table `lanes watch` prints. */
+/** The table `lanes watch` prints: live concurrency and throttles next to the caps. */
 export function formatSnapshot(rows: readonly WorkerSnapshot[]): string {
   const width = Math.max(15, ...rows.map((r) => r.worker.length + 1));
-  const header = `${'worker'.padEnd(width)} ${'stack'.padEnd(20)} visible  in-flight  dlq   reserved  max-conc  mapping`;
+  const header = `${'worker'.padEnd(width)} ${'stack'.padEnd(20)} visible  in-flight  dlq   reserved  max-conc  running  peak  throttles  mapping`;
+  const cell = (value: number | undefined, size: number) => String(value ?? '-').padStart(size);
   const lines = rows.map(
     (r) =>
-      `${r.worker.padEnd(width)} ${r.stackName.padEnd(20)} ${String(r.visible).padStart(7)}  ${String(r.inFlight).padStart(9)}  ${String(r.deadLetters).padStart(4)}  ${String(r.reservedConcurrency ?? '-').padStart(8)}  ${String(r.maxConcurrency ?? '-').padStart(8)}  ${r.mappingState ?? '-'}`,
+      `${r.worker.padEnd(width)} ${r.stackName.padEnd(20)} ${cell(r.visible, 7)}  ${cell(r.inFlight, 9)}  ${cell(r.deadLetters, 4)}  ${cell(r.reservedConcurrency, 8)}  ${cell(r.maxConcurrency, 8)}  ${cell(r.concurrency, 7)}  ${cell(r.peakConcurrency, 4)}  ${cell(r.throttles, 9)}  ${r.mappingState ?? '-'}`,
   );
   return [header, ...lines].join('\n');
 }

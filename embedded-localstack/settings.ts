@@ -41,6 +41,7 @@ export const paths = {
   pidFile: resolve(STATE_DIR, 'localstack.pid'),
   requirementsLock: resolve(assets, 'requirements.lock.txt'),
   executorPackage: resolve(assets, 'executor'),
+  esmPackage: resolve(assets, 'esm'),
   bootstrap: resolve(assets, 'executor', 'lanes_executor', 'bootstrap.cjs'),
   dynamoDbLauncherSource: resolve(assets, 'dynamodb-local', 'LoopbackDynamoDbLocal.java'),
 } as const;
@@ -119,6 +120,15 @@ export function localStackEnvironment(port: number): Record<string, string> {
     DISABLE_EVENTS: '1',
     // DynamoDB Streams v1 downloads kinesis-mock; v2 uses DynamoDB Local's own streams.
     PROVIDER_OVERRIDE_DYNAMODBSTREAMS: 'v2',
+    // Nothing persists across restarts anyway; on disk, DynamoDB Local's writes queued behind
+    // SQLite file writes (hundreds of ms per PutItem under the pipeline's load).
+    DYNAMODB_IN_MEMORY: '1',
+    // LocalStack's own calls (the event source mapping's receives, invokes and deletes, metrics
+    // derived from SQS and logs) go straight to the handlers instead of over loopback HTTP.
+    IN_MEMORY_CLIENT: '1',
+    // SQS would publish CloudWatch metrics for every API call (one PutMetricData each, about a
+    // third of LocalStack's work on the pipeline's hot path); nothing local reads them.
+    SQS_DISABLE_CLOUDWATCH_METRICS: '1',
     LAMBDA_RUNTIME_EXECUTOR: 'lanes-process',
     // Keep idle execution environments for 2 minutes (LocalStack's default is 10).
     LAMBDA_KEEPALIVE_MS: '120000',

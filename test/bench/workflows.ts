@@ -152,7 +152,7 @@ const report = {
     stepsPerWorkflow: 3,
     startConcurrency: START_CONCURRENCY,
     stepWorkerMaxConcurrency: Number(output(WORKFLOWS_OUTPUTS.STEP_WORKER_MAX_CONCURRENCY)),
-    note: 'LocalStack runs Step Functions in-process and each Lambda as a local Node process; its SQS event source polls one batch at a time per mapping, so the queue variant is bounded by one step-worker batch at a time here.',
+    note: 'LocalStack runs Step Functions in-process and each Lambda as a local Node process; the embedded LocalStack runs the lanes SQS event source mapping, so the step worker runs up to its maximum concurrency of batches (of up to 10 steps) at once, as on AWS.',
   },
   direct,
   queue: queued,

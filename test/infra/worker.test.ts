@@ -229,6 +229,79 @@ describe('Worker', () => {
     });
   });
 
+  describe('provisioned pollers', () => {
+    it('maps the queue in provisioned mode, with no maximum concurrency', () => {
+      const { template, worker } = synth({
+        provisionedPollers: { minimumPollers: 3, maximumPollers: 50 },
+        reservedConcurrency: 30,
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        ProvisionedPollerConfig: { MinimumPollers: 3, MaximumPollers: 50 },
+        ScalingConfig: Match.absent(),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(worker.totalMaxConcurrency).toBe(30);
+    });
+
+    it('defaults to 2 and 200 pollers', () => {
+      const { template } = synth({ provisionedPollers: {} });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 200 },
+      });
+    });
+
+    it('rejects provisionedPollers together with maxConcurrency', () => {
+      expect(() => synth({ provisionedPollers: { minimumPollers: 2 }, maxConcurrency: 5 })).toThrow(
+        /maxConcurrency cannot be combined with provisionedPollers \(given maxConcurrency 5 and provisionedPollers \{"minimumPollers":2\}\)/,
+      );
+    });
+
+    it.each([
+      [{ minimumPollers: 1 }, /minimumPollers must be an integer between 2 and 200 \(given 1\)/],
+      [
+        { minimumPollers: 201 },
+        /minimumPollers must be an integer between 2 and 200 \(given 201\)/,
+      ],
+      [
+        { maximumPollers: 2001 },
+        /maximumPollers must be an integer between 2 and 2000 \(given 2001\)/,
+      ],
+      [
+        { minimumPollers: 10, maximumPollers: 5 },
+        /minimumPollers must not exceed maximumPollers \(given 10 and 5\)/,
+      ],
+    ])('rejects provisionedPollers %j', (provisionedPollers, message) => {
+      expect(() => synth({ provisionedPollers })).toThrow(message);
+    });
+
+    it('rejects reserved concurrency below what the minimum pollers drive', () => {
+      expect(() =>
+        synth({ provisionedPollers: { minimumPollers: 2 }, reservedConcurrency: 10 }),
+      ).toThrow(
+        /reservedConcurrency must cover what the minimum provisioned pollers drive \(given 10, minimumPollers 2 x 10 = 20\)/,
+      );
+    });
+
+    it('takes provisioned pollers for an added queue and counts them against reserved concurrency', () => {
+      const stack = new Stack(new App(), 'Test');
+      const worker = new Worker(stack, 'Worker', {
+        entry,
+        maxConcurrency: 5,
+        reservedConcurrency: 25,
+      });
+      const extra = new sqs.Queue(stack, 'Extra', { visibilityTimeout: Duration.seconds(90) });
+      expect(() => worker.addQueue(extra, { provisionedPollers: { minimumPollers: 3 } })).toThrow(
+        /sum 35 after adding/,
+      );
+      worker.addQueue(extra, { provisionedPollers: { minimumPollers: 2 } });
+      expect(worker.totalMaxConcurrency).toBe(25);
+      Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 200 },
+        ScalingConfig: Match.absent(),
+      });
+    });
+  });
+
   describe('validation rules', () => {
     it('rejects neither or both of entry and function', () => {
       expect(() => synth({ entry: undefined })).toThrow(

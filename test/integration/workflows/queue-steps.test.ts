@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import {
   CreateStateMachineCommand,
   DeleteStateMachineCommand,
@@ -12,6 +13,7 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readEsmStats, resetMappingStats } from '#localstack/esm-stats.ts';
 import { FULFILMENT_KEYS, FulfilmentInputSchema } from '#orders/domain/fulfilment/model.ts';
 import { toFulfilmentInput } from '#orders/domain/fulfilment/steps.ts';
 import { ClaimCheck } from '#shared/workflows/claim-check.ts';
@@ -50,8 +52,21 @@ describe('Queue-dispatched steps (order fulfilment through the step worker queue
     schema: FulfilmentInputSchema,
   });
 
-  it('runs every step through the worker queue within its concurrency cap', async () => {
+  /** The step worker's mapping on the embedded LocalStack (its figures), or undefined elsewhere. */
+  async function stepWorkerMapping(): Promise<string | undefined> {
+    const endpoint = process.env.AWS_ENDPOINT_URL;
+    if (!endpoint || !(await readEsmStats(endpoint).catch(() => undefined))) return undefined;
+    const { EventSourceMappings = [] } = await new LambdaClient({}).send(
+      new ListEventSourceMappingsCommand({ FunctionName: outputs.stepWorkerFunctionName }),
+    );
+    const uuid = EventSourceMappings[0]?.UUID;
+    if (uuid) await resetMappingStats(endpoint, uuid);
+    return uuid;
+  }
+
+  it('runs every step through the worker queue with its concurrency cap enforced: peak equals the cap', async () => {
     const stepDlqBefore = await queueDepth(outputs.stepDlqUrl);
+    const mapping = await stepWorkerMapping();
     const orders = Array.from({ length: ORDERS }, (_, i) =>
       order(`${run}-q${i}`, { customerId: `cust-${i % 5}` }),
     );
@@ -109,12 +124,21 @@ describe('Queue-dispatched steps (order fulfilment through the step worker queue
       open += delta ?? 0;
       peak = Math.max(peak, open);
     }
+    const cap = outputs.stepWorkerMaxConcurrency;
+    const figures = mapping ? await readEsmStats(process.env.AWS_ENDPOINT_URL ?? '') : undefined;
+    const invocationsPeak = figures?.mappings.find((m) => m.uuid === mapping)?.peakConcurrency;
     console.info(
-      `[workflows] ${intervals.length} queue-dispatched steps, peak overlap ${peak}, cap ${outputs.stepWorkerMaxConcurrency}`,
+      `[workflows] ${intervals.length} queue-dispatched steps, peak step overlap ${peak}, peak invocations ${invocationsPeak ?? 'not measurable on this target (needs the embedded LocalStack)'}, cap ${cap}`,
     );
     expect(intervals).toHaveLength(ORDERS * 3);
     expect(peak).toBeGreaterThanOrEqual(1);
-    expect(peak).toBeLessThanOrEqual(outputs.stepWorkerMaxConcurrency);
+    expect(peak).toBeLessThanOrEqual(cap);
+    // The embedded mapping counts the step worker's invocations in flight: 20 orders keep it
+    // busy, so it runs exactly `cap` at once (the reservation equals the cap: no throttles).
+    if (mapping) {
+      expect(invocationsPeak).toBe(cap);
+      expect(figures?.mappings.find((m) => m.uuid === mapping)?.throttles).toBe(0);
+    }
     expect(await queueDepth(outputs.stepDlqUrl)).toBe(stepDlqBefore);
   });
 

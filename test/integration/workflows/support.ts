@@ -38,6 +38,7 @@ export function workflowsOutputs() {
     stepQueueUrl: get(WORKFLOWS_OUTPUTS.STEP_QUEUE_URL),
     stepDlqUrl: get(WORKFLOWS_OUTPUTS.STEP_DLQ_URL),
     stepWorkerMaxConcurrency: Number(get(WORKFLOWS_OUTPUTS.STEP_WORKER_MAX_CONCURRENCY)),
+    stepWorkerFunctionName: get(WORKFLOWS_OUTPUTS.STEP_WORKER_FUNCTION_NAME),
     thresholdBytes: Number(get(WORKFLOWS_OUTPUTS.CLAIM_CHECK_THRESHOLD_BYTES)),
     chargeLimitCents: Number(get(WORKFLOWS_OUTPUTS.CHARGE_LIMIT_CENTS)),
   };

@@ -1,0 +1,174 @@
+"""The LocalStack internals the patches rely on, pinned by version and by a hash of their source.
+
+The patches change behaviour inside LocalStack 4.13.1 (the last release that runs offline on
+Python 3.11). Another version, or a changed copy of a patched function, could make them do the
+wrong thing quietly; instead the embedded LocalStack refuses to start and names what changed.
+
+``python -m lanes_esm.compat`` runs the same check and prints the result (the test suite runs it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.metadata
+import inspect
+import sys
+
+LOCALSTACK_DISTRIBUTION = "localstack-core"
+LOCALSTACK_VERSION = "4.13.1"
+
+_LAMBDA = "localstack.services.lambda_"
+_ESM = f"{_LAMBDA}.event_source_mapping"
+
+#: name -> (module, attribute path, sha256 of ``inspect.getsource`` in 4.13.1, first 16 digits)
+PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
+    "EsmWorkerFactory.get_esm_worker": (
+        f"{_ESM}.esm_worker_factory",
+        "EsmWorkerFactory.get_esm_worker",
+        "686f7c77017e07ed",
+    ),
+    "EsmWorker.poller_loop": (f"{_ESM}.esm_worker", "EsmWorker.poller_loop", "0c30912d74284639"),
+    "SqsPoller": (f"{_ESM}.pollers.sqs_poller", "SqsPoller", "b773e85249ea8785"),
+    "EsmEventProcessor.process_events_batch": (
+        f"{_ESM}.esm_event_processor",
+        "EsmEventProcessor.process_events_batch",
+        "a447306f20a58832",
+    ),
+    "LambdaSender.send_events": (f"{_ESM}.senders.lambda_sender", "LambdaSender.send_events", "61d45f857a10f701"),
+    "get_internal_client": (f"{_ESM}.pipe_utils", "get_internal_client", "740d6e7c1f6d9962"),
+    "CountingService.get_invocation_lease": (
+        f"{_LAMBDA}.invocation.counting_service",
+        "CountingService.get_invocation_lease",
+        "f594940a5499a7bb",
+    ),
+    "LambdaProvider.validate_event_source_mapping": (
+        f"{_LAMBDA}.provider",
+        "LambdaProvider.validate_event_source_mapping",
+        "952e4fa3cc58d885",
+    ),
+    "LambdaFunctionProvider.create": (
+        f"{_LAMBDA}.resource_providers.aws_lambda_function",
+        "LambdaFunctionProvider.create",
+        "dcb6d034cc6c72a7",
+    ),
+    "LambdaFunctionProvider.update": (
+        f"{_LAMBDA}.resource_providers.aws_lambda_function",
+        "LambdaFunctionProvider.update",
+        "8e1af177ac2fb933",
+    ),
+    "SqsProvider.receive_message": (
+        "localstack.services.sqs.provider",
+        "SqsProvider.receive_message",
+        "87ca0123fbab6217",
+    ),
+    "SqsQueue.update_visibility_timeout": (
+        "localstack.services.sqs.models",
+        "SqsQueue.update_visibility_timeout",
+        "a3f0da00b2f446e5",
+    ),
+    "ServiceRequestRouter.__call__": (
+        "localstack.aws.handlers.service",
+        "ServiceRequestRouter.__call__",
+        "96eb7400b414b52c",
+    ),
+    "ExecutionEnvironment.invoke": (
+        f"{_LAMBDA}.invocation.execution_environment",
+        "ExecutionEnvironment.invoke",
+        "cf0e0565b58f8dd8",
+    ),
+    "metrics.record_cw_metric_invocation": (
+        f"{_LAMBDA}.invocation.metrics",
+        "record_cw_metric_invocation",
+        "716fd65bcb6a1272",
+    ),
+    "metrics.record_cw_metric_error": (
+        f"{_LAMBDA}.invocation.metrics",
+        "record_cw_metric_error",
+        "8def1a39e6766056",
+    ),
+    "VersionManager.invoke": (
+        f"{_LAMBDA}.invocation.version_manager",
+        "LambdaVersionManager.invoke",
+        "3982e0e791a38dcc",
+    ),
+    "FifoQueue._put_message": ("localstack.services.sqs.models", "FifoQueue._put_message", "f1d876d0f6b18655"),
+    "FifoQueue.receive": ("localstack.services.sqs.models", "FifoQueue.receive", "777b7d277fb32201"),
+    "FifoQueue.requeue_inflight_messages": (
+        "localstack.services.sqs.models",
+        "FifoQueue.requeue_inflight_messages",
+        "c96b3949542fd6f4",
+    ),
+    "FifoQueue.update_message_group_visibility": (
+        "localstack.services.sqs.models",
+        "FifoQueue.update_message_group_visibility",
+        "d274fd9ecb4d13af",
+    ),
+}
+
+
+class IncompatibleLocalStackError(RuntimeError):
+    """The installed LocalStack is not the one the lanes patches were written for."""
+
+
+def _resolve(module_name: str, path: str):
+    target = importlib.import_module(module_name)
+    for part in path.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def source_hash(module_name: str, path: str) -> str:
+    source = inspect.getsource(_resolve(module_name, path))
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+
+
+def installed_version() -> str:
+    return importlib.metadata.version(LOCALSTACK_DISTRIBUTION)
+
+
+def problems() -> list[str]:
+    """Everything that differs from LocalStack 4.13.1 as the patches know it (empty: compatible)."""
+    found: list[str] = []
+    version = installed_version()
+    if version != LOCALSTACK_VERSION:
+        found.append(f"{LOCALSTACK_DISTRIBUTION} is {version}, the patches are for {LOCALSTACK_VERSION}")
+    for name, (module_name, path, expected) in PINNED_INTERNALS.items():
+        try:
+            actual = source_hash(module_name, path)
+        except Exception as error:  # moved or renamed
+            found.append(f"{name} ({module_name}) cannot be read: {error}")
+            continue
+        if actual != expected:
+            found.append(f"{name} changed (source hash {actual}, expected {expected})")
+    return found
+
+
+def check() -> None:
+    """Raises IncompatibleLocalStackError listing every difference; call before patching."""
+    found = problems()
+    if found:
+        raise IncompatibleLocalStackError(
+            "The lanes event source mapping patches LocalStack internals of "
+            f"{LOCALSTACK_DISTRIBUTION}=={LOCALSTACK_VERSION}, and these differ: "
+            + "; ".join(found)
+            + ". Install the pinned version (npm run localstack:setup) or review the patches in "
+            "embedded-localstack/esm/lanes_esm against the new code and update PINNED_INTERNALS."
+        )
+
+
+def main() -> int:
+    if "--print-hashes" in sys.argv:
+        for name, (module_name, path, _) in PINNED_INTERNALS.items():
+            print(f"{name} {source_hash(module_name, path)}")
+        return 0
+    found = problems()
+    if found:
+        print("incompatible:\n- " + "\n- ".join(found))
+        return 1
+    print(f"compatible: {LOCALSTACK_DISTRIBUTION} {LOCALSTACK_VERSION}, {len(PINNED_INTERNALS)} internals unchanged")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
