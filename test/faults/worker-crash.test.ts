@@ -128,9 +128,12 @@ describe('fault: worker process killed mid-batch', () => {
       lost: 0,
       inDlq: 0,
     });
-    // The records applied before the crash were delivered again and recognised.
+    // The records the killed invocation had applied were delivered again and recognised (the
+    // duplicates: 0 above). A receive returns what is there, so the group's first batch may have
+    // been cut short and completed before the killed one: its records are not delivered again.
     expect(appliedAtKill.length).toBeGreaterThanOrEqual(4);
-    expect(redelivered).toBe(appliedAtKill.length);
+    expect(redelivered).toBeGreaterThanOrEqual(1);
+    expect(redelivered).toBeLessThanOrEqual(appliedAtKill.length);
     // Every key's effects in its publisher's order, once each.
     const bySequence = new Map(sent.map((event) => [event.id, event.sequence]));
     for (const [key, effects] of tally.perKey) {

@@ -5,6 +5,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
+  LAMBDA_TRANSIENT_ERRORS,
   lambdaStep,
   queueStep,
   type StepRetryOptions,
@@ -80,7 +81,9 @@ export class OrderFulfilmentWorkflow extends Construct {
             // Checked above: direct dispatch has functions.
             function: (props.functions as FulfilmentFunctions)[name],
             resultPath,
-            retry: props.retry,
+            // Every step writes items keyed by the order, so running it again is harmless: a
+            // function that timed out (Sandbox.Timedout) is retried like a Lambda service error.
+            retry: props.retry ?? { errors: [...LAMBDA_TRANSIENT_ERRORS, 'Sandbox.Timedout'] },
           })
         : queueStep(this, stateId, {
             queue: props.stepQueue as sqs.IQueue,

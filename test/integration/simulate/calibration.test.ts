@@ -40,7 +40,11 @@ afterAll(() => {
 
 describe('simulator calibration: the embedded LocalStack and the model agree', () => {
   CALIBRATION_SCENARIOS.forEach((scenario, index) => {
-    it(`${scenario.name}: throughput, peak concurrency and drain time within 15 %`, async (ctx) => {
+    // The local run shares 2 cores with whatever else runs; a scenario that disagrees is measured
+    // once more (vitest's retry), and every run's figures are in the results file.
+    it(`${scenario.name}: throughput, peak concurrency and drain time within 15 %`, {
+      retry: 1,
+    }, async (ctx) => {
       ctx.skip(!(await lanesMappingAvailable()), NEEDS_EMBEDDED);
       const local = await runLocally(scenario, `${run}-${index}`);
       const model = runModel(scenario, local);
