@@ -25,6 +25,7 @@ import {
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { type EsmMappingStats, readEsmStats, readMappingStats } from '#localstack/esm-stats.ts';
+import { testTarget } from '#test/integration/support/target.ts';
 import { zipFiles } from '#test/integration/support/zip.ts';
 
 export const lambda = new LambdaClient({});
@@ -36,16 +37,26 @@ const documents = DynamoDBDocumentClient.from(dynamodb);
 export const endpoint = () => (process.env.AWS_ENDPOINT_URL ?? '').replace(/\/$/, '');
 
 /**
- * Whether the target runs the lanes event source mapping (the embedded LocalStack). Tests that
- * measure its concurrency, scaling and throttling need it; against another endpoint they say so.
+ * Whether the target runs the lanes event source mapping. The embedded LocalStack must (a test
+ * run there without it fails, naming the fix); against another endpoint, the tests that measure
+ * the mapping's concurrency, scaling and throttling say that they need it instead of failing.
  */
 export async function lanesMappingAvailable(): Promise<boolean> {
-  if (!endpoint()) return false;
+  let stats: Awaited<ReturnType<typeof readEsmStats>> | undefined;
   try {
-    return (await readEsmStats(endpoint())) !== undefined;
+    stats = endpoint() ? await readEsmStats(endpoint()) : undefined;
   } catch {
-    return false;
+    stats = undefined;
   }
+  if (stats !== undefined) return true;
+  if (testTarget().kind === 'embedded') {
+    throw new Error(
+      `The embedded LocalStack on ${endpoint()} answers without the lanes event source mapping ` +
+        '(/_lanes/event-source-mappings): it was started before the plugin was installed. Run ' +
+        '`npm run localstack:stop && npm run localstack:setup` and run the tests again.',
+    );
+  }
+  return false;
 }
 
 export const NEEDS_EMBEDDED =
