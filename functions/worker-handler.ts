@@ -26,6 +26,7 @@ import type {
   EventOfDefinitions,
 } from '../shared/events/catalogue.ts';
 import type { Envelope } from '../shared/events/envelope.ts';
+import { LANES_METRICS_NAMESPACE, WORKER_METRICS } from '../shared/observability/metrics.ts';
 import { type DeadLetterSink, SqsDeadLetterSink } from '../shared/worker/dead-letter.ts';
 import { InvocationDeadline, runWithinBudget } from '../shared/worker/deadline.ts';
 import { type Delivery, decodeRecord, fromFifoQueue } from '../shared/worker/decode.ts';
@@ -39,25 +40,9 @@ import {
 } from '../shared/worker/errors.ts';
 import { type RetryDelay, SqsRetryDelay } from '../shared/worker/retry-delay.ts';
 
-export { WORKER_ENV } from '../shared/worker/env.ts';
-
 /** Metric names the runtime emits (namespace `lanes` unless overridden). */
-export const WORKER_METRICS = {
-  PROCESSED: 'EventsProcessed',
-  FAILED: 'EventsFailed',
-  DEAD_LETTERED: 'EventsDeadLettered',
-  END_TO_END_LATENCY: 'EndToEndLatency',
-  /** The event's key was busy under a `skip` policy: acknowledged without running. */
-  SKIPPED_KEY_BUSY: 'EventsSkippedKeyBusy',
-  /** The event's key was busy under a `queue`/`limit` policy: postponed and retried. */
-  POSTPONED_KEY_BUSY: 'EventsPostponedKeyBusy',
-  /** The event ran past its time budget (or the invocation's end) and was abandoned. */
-  TIMED_OUT: 'EventsTimedOut',
-  /** The event was not started: too little time was left in the invocation. */
-  DEFERRED: 'EventsDeferred',
-  /** The event was already applied (transactional path): acknowledged without a second effect. */
-  DUPLICATE: 'EventsDuplicate',
-} as const;
+export { WORKER_METRICS } from '../shared/observability/metrics.ts';
+export { WORKER_ENV } from '../shared/worker/env.ts';
 
 /** One transactional commit: the effect and the idempotency record of its key, all or nothing. */
 export interface CommitRequest<R> {
@@ -419,7 +404,7 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
   const metrics =
     options.metrics ??
     new Metrics({
-      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'lanes',
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? LANES_METRICS_NAMESPACE,
       serviceName,
     });
   const recordBudgetMs = options.recordBudgetMs ?? defaultRecordBudgetMs();
