@@ -1,9 +1,11 @@
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { POWERTOOLS_ENV } from '../shared/observability/metrics.ts';
+import { acknowledgeNag, NAG_ACKNOWLEDGEMENTS } from './nag.ts';
 
 /**
  * Props of a construct's new function that the construct does not decide itself: runtime,
@@ -52,6 +54,17 @@ export interface OwnedFunctionProps extends LanesObservabilityProps {
  * unless the bundling options say otherwise, active X-Ray tracing (with the Powertools tracer
  * told so) unless `tracing` is false, and its own log group with a retention unless
  * `functionProps` names a log group or a retention itself.
+ *
+ * Least privilege: unless `functionProps` brings a role or a VPC, the function gets a role of
+ * its own that may write to its own log group only (instead of the AWS managed
+ * AWSLambdaBasicExecutionRole, whose logs:* apply to every log group), and the two X-Ray actions
+ * in a policy of their own (the only statement that needs Resource "*").
+ *
+ * @example
+ * const fn = newLanesFunction(this, 'Reserve', {
+ *   entry: 'functions/reserve.ts', handler: undefined, timeout: Duration.seconds(15),
+ *   memorySize: undefined, environment: {},
+ * });
  */
 export function newLanesFunction(
   scope: Construct,
@@ -68,10 +81,29 @@ export function newLanesFunction(
         removalPolicy: owned.removalPolicy ?? RemovalPolicy.DESTROY,
       })
     : functionProps.logGroup;
-  return new NodejsFunction(scope, id, {
+  const ownRole = functionProps.role === undefined && functionProps.vpc === undefined;
+  const role = ownRole
+    ? new iam.Role(scope, `${id}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Execution role of ${scope.node.path}/${id}`,
+      })
+    : functionProps.role;
+  if (ownRole && role) {
+    if (logGroup instanceof logs.LogGroup) logGroup.grantWrite(role);
+    else {
+      // A log group or retention of functionProps: CDK's default, the AWS managed policy.
+      role.addManagedPolicy(
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole'),
+      );
+    }
+  }
+  // With our own role, tracing is switched on below, so its X-Ray statement gets its own policy.
+  const ownTracing = ownRole && tracingOn && functionProps.tracing === undefined;
+  const fn = new NodejsFunction(scope, id, {
     runtime: lambda.Runtime.NODEJS_24_X,
-    tracing: tracingOn ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+    tracing: tracingOn && !ownTracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
     ...functionProps,
+    role,
     logGroup,
     entry: owned.entry,
     handler: owned.handler ?? 'handler',
@@ -84,4 +116,19 @@ export function newLanesFunction(
     },
     bundling: { externalModules: [], ...functionProps.bundling },
   });
+  if (ownTracing && role) {
+    (fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
+    const xray = new iam.Policy(scope, `${id}XRay`, {
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    xray.attachToRole(role);
+    fn.node.addDependency(xray);
+    acknowledgeNag(xray, NAG_ACKNOWLEDGEMENTS.XRAY_WRITE);
+  }
+  return fn;
 }

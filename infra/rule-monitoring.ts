@@ -4,6 +4,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { createAlarm, DEFAULT_ALARM_PERIOD } from './alarms.ts';
+import { acknowledgeNag, NAG_ACKNOWLEDGEMENTS } from './nag.ts';
 import type { ValidationRule } from './validation.ts';
 
 /** EventBridge's limits on a target's retry policy (AWS documentation; see docs/aws-limits.md). */
@@ -71,12 +72,14 @@ export function newTargetDeadLetterQueue(
   id: string,
   removalPolicy: RemovalPolicy | undefined,
 ): sqs.Queue {
-  return new sqs.Queue(scope, id, {
+  const queue = new sqs.Queue(scope, id, {
     retentionPeriod: Duration.days(14),
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     removalPolicy: removalPolicy ?? RemovalPolicy.DESTROY,
   });
+  acknowledgeNag(queue, NAG_ACKNOWLEDGEMENTS.TARGET_DLQ_HAS_NO_DLQ);
+  return queue;
 }
 
 /** Thresholds of the alarms on a set of EventBridge rules and their target DLQ. */
@@ -102,7 +105,7 @@ export interface RuleMetrics {
   readonly failedInvocations: readonly cloudwatch.IMetric[];
   readonly deadLetteredInvocations: readonly cloudwatch.IMetric[];
   readonly lostInvocations: readonly cloudwatch.IMetric[];
-  readonly deadLetterDepth: cloudwatch.IMetric;
+  readonly deadLetterDepth: cloudwatch.Metric;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -123,11 +126,12 @@ export function ruleMetrics(
 ): RuleMetrics {
   const busDimension: Record<string, string> =
     eventBus && eventBus.eventBusName !== 'default' ? { EventBusName: eventBus.eventBusName } : {};
-  const summed = (metricName: string, label: string) =>
-    chunks(rules, METRICS_PER_ALARM).map((group) => {
+  // Ids unique across the three sums, so one graph can show them all.
+  const summed = (metricName: string, idPrefix: string, label: string) =>
+    chunks(rules, METRICS_PER_ALARM).map((group, chunk) => {
       const usingMetrics = Object.fromEntries(
         group.map((rule, i) => [
-          `m${i}`,
+          `${idPrefix}${chunk}_${i}`,
           new cloudwatch.Metric({
             namespace: 'AWS/Events',
             metricName,
@@ -140,14 +144,14 @@ export function ruleMetrics(
       return new cloudwatch.MathExpression({
         expression: Object.keys(usingMetrics).join(' + '),
         usingMetrics,
-        label,
+        label: chunk === 0 ? label : `${label} (${chunk + 1})`,
         period,
       });
     });
   return {
-    failedInvocations: summed('FailedInvocations', 'failed invocations'),
-    deadLetteredInvocations: summed('InvocationsSentToDlq', 'sent to the DLQ'),
-    lostInvocations: summed('InvocationsFailedToBeSentToDlq', 'failed to reach the DLQ'),
+    failedInvocations: summed('FailedInvocations', 'failed', 'failed invocations'),
+    deadLetteredInvocations: summed('InvocationsSentToDlq', 'dlq', 'sent to the DLQ'),
+    lostInvocations: summed('InvocationsFailedToBeSentToDlq', 'lost', 'failed to reach the DLQ'),
     deadLetterDepth: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
       period,
       statistic: 'Maximum',

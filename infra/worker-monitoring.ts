@@ -35,19 +35,19 @@ export interface WorkerAlarmThresholds {
 
 /** The metrics of a worker, for its alarms and dashboards. */
 export interface WorkerMetrics {
-  readonly backlog: cloudwatch.IMetric;
-  readonly inFlight: cloudwatch.IMetric;
-  readonly oldestMessageAge: cloudwatch.IMetric;
-  readonly deadLetterDepth: cloudwatch.IMetric;
-  readonly concurrency: cloudwatch.IMetric;
-  readonly throttles: cloudwatch.IMetric;
-  readonly invocationErrors: cloudwatch.IMetric;
-  readonly duration: cloudwatch.IMetric;
-  readonly processed: cloudwatch.IMetric;
-  readonly failed: cloudwatch.IMetric;
-  readonly deadLettered: cloudwatch.IMetric;
-  readonly latencyP50: cloudwatch.IMetric;
-  readonly latencyP99: cloudwatch.IMetric;
+  readonly backlog: cloudwatch.Metric;
+  readonly inFlight: cloudwatch.Metric;
+  readonly oldestMessageAge: cloudwatch.Metric;
+  readonly deadLetterDepth: cloudwatch.Metric;
+  readonly concurrency: cloudwatch.Metric;
+  readonly throttles: cloudwatch.Metric;
+  readonly invocationErrors: cloudwatch.Metric;
+  readonly duration: cloudwatch.Metric;
+  readonly processed: cloudwatch.Metric;
+  readonly failed: cloudwatch.Metric;
+  readonly deadLettered: cloudwatch.Metric;
+  readonly latencyP50: cloudwatch.Metric;
+  readonly latencyP99: cloudwatch.Metric;
 }
 
 /** The alarms every worker gets. */
