@@ -184,13 +184,9 @@ export class PipelineDashboard extends Construct {
 
   /** A coordination table's row. */
   public addCoordinationTable(coordination: CoordinationTable): this {
+    this.dashboard.addWidgets(heading(`### Coordination table ${coordination.node.id}`));
     this.dashboard.addWidgets(
-      graph(
-        `Coordination table ${coordination.node.id}: throttled requests`,
-        [tableThrottlesMetric(coordination.table)],
-        [],
-        24,
-      ),
+      graph('Throttled requests', [tableThrottlesMetric(coordination.table)], [], 24),
     );
     return this;
   }

@@ -36,22 +36,30 @@ export function referenceStacks(app = new App({ context: appContext() })): Stack
 
 /**
  * A stack with every lanes construct on its defaults (only what each one requires is given):
- * what an app gets before it configures anything.
+ * what an app gets before it configures anything; `withAlarmTopic` also gives each one the
+ * stack's AlarmTopic as its alarmAction.
  */
-export function everyConstructStack(app = new App({ context: appContext() })): Stack {
-  const stack = new Stack(app, 'Lanes-EveryConstruct');
-  new AlarmTopic(stack, 'Alarms');
-  const worker = new Worker(stack, 'Worker', { entry });
-  const standardWorker = new Worker(stack, 'StandardWorker', { entry, fifo: false });
+export function everyConstructStack(
+  app = new App({ context: appContext() }),
+  options: { readonly id?: string; readonly withAlarmTopic?: boolean } = {},
+): Stack {
+  const stack = new Stack(app, options.id ?? 'Lanes-EveryConstruct');
+  const topic = new AlarmTopic(stack, 'Alarms').topic;
+  // The one prop beyond the defaults, when asked for: where the alarms go.
+  const alarms = options.withAlarmTopic ? { alarmAction: topic } : {};
+  const worker = new Worker(stack, 'Worker', { entry, ...alarms });
+  const standardWorker = new Worker(stack, 'StandardWorker', { entry, fifo: false, ...alarms });
   const ingress = new Ingress(stack, 'Ingress', {
+    ...alarms,
     mode: INGRESS_MODE.BOTH,
     groups: [
       { name: 'fifo', typePrefixes: ['a.'], queue: worker.queue },
       { name: 'standard', typePrefixes: ['a.'], queue: standardWorker.queue },
     ],
   });
-  const coordination = new CoordinationTable(stack, 'Coordination');
+  const coordination = new CoordinationTable(stack, 'Coordination', alarms);
   const schedule = new SingletonScheduledFunction(stack, 'Schedule', {
+    ...alarms,
     schedule: events.Schedule.rate(Duration.minutes(5)),
     table: coordination.table,
     entry,
@@ -64,6 +72,7 @@ export function everyConstructStack(app = new App({ context: appContext() })): S
     environment: {},
   });
   const workflow = new Workflow(stack, 'Workflow', {
+    ...alarms,
     definition: lambdaStep(stack, 'Direct', { function: stepFunction, resultPath: '$.direct' })
       .next(queueStep(stack, 'Queued', { queue: worker.queue, step: 'q', resultPath: '$.q' }))
       .next(new sfn.Succeed(stack, 'Done')),
