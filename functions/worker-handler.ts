@@ -9,6 +9,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -106,6 +108,12 @@ export interface WorkerOptions<
   readonly logger?: Logger;
   /** @default - Powertools Metrics in namespace `lanes` for `serviceName` */
   readonly metrics?: Metrics;
+  /**
+   * X-Ray tracing of each invocation (a segment per batch, annotated with the service).
+   * @default - a Powertools Tracer for `serviceName`, on unless POWERTOOLS_TRACE_ENABLED=false
+   * (the constructs' `tracing: false`) or outside Lambda
+   */
+  readonly tracer?: Tracer;
   /** @default - an SqsDeadLetterSink on env LANES_DLQ_URL; without it records are only retried */
   readonly deadLetter?: DeadLetterSink;
   /**
@@ -305,6 +313,8 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
       messageId: record.messageId,
     };
     logger.appendKeys(keys);
+    // The request the event belongs to, or the event itself: every line of this record has it.
+    logger.setCorrelationId(envelope.correlationId ?? envelope.id);
     try {
       const run = (signal: AbortSignal) =>
         runGuarded(envelope, {
@@ -369,7 +379,7 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
       );
       throw error;
     } finally {
-      logger.removeKeys(Object.keys(keys));
+      logger.removeKeys([...Object.keys(keys), 'correlation_id']);
     }
   };
 }
@@ -407,6 +417,7 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
       namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? LANES_METRICS_NAMESPACE,
       serviceName,
     });
+  const tracer = options.tracer ?? new Tracer({ serviceName });
   const recordBudgetMs = options.recordBudgetMs ?? defaultRecordBudgetMs();
   if (recordBudgetMs !== undefined && (!Number.isInteger(recordBudgetMs) || recordBudgetMs < 1)) {
     throw new WorkerConfigError(
@@ -474,5 +485,8 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
     };
   };
 
-  return middy(handle).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+  return middy(handle)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
 }
