@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -114,6 +114,20 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** Whether the rules of this bus report metrics with an `EventBusName` dimension. */
+function isCustomBus(eventBus: events.IEventBus | undefined): boolean {
+  return eventBus !== undefined && eventBus.eventBusName !== 'default';
+}
+
+/**
+ * The name a rule's metrics carry as `RuleName`, read from its ARN (`rule/<bus>/<name>` on a
+ * custom bus, `rule/<name>` on the default one): a rule's `Ref` on a custom bus is
+ * `<bus>|<name>`, which no metric carries.
+ */
+export function ruleMetricName(rule: events.IRule, eventBus: events.IEventBus | undefined): string {
+  return Fn.select(isCustomBus(eventBus) ? 2 : 1, Fn.split('/', rule.ruleArn));
+}
+
 /**
  * `AWS/Events` metrics of the rules: with `EventBusName` and `RuleName` for a custom bus,
  * `RuleName` alone for the default bus (as EventBridge reports them).
@@ -125,7 +139,7 @@ export function ruleMetrics(
   period: Duration = DEFAULT_ALARM_PERIOD,
 ): RuleMetrics {
   const busDimension: Record<string, string> =
-    eventBus && eventBus.eventBusName !== 'default' ? { EventBusName: eventBus.eventBusName } : {};
+    eventBus && isCustomBus(eventBus) ? { EventBusName: eventBus.eventBusName } : {};
   // Ids unique across the three sums, so one graph can show them all.
   const summed = (metricName: string, idPrefix: string, label: string) =>
     chunks(rules, METRICS_PER_ALARM).map((group, chunk) => {
@@ -135,7 +149,7 @@ export function ruleMetrics(
           new cloudwatch.Metric({
             namespace: 'AWS/Events',
             metricName,
-            dimensionsMap: { ...busDimension, RuleName: rule.ruleName },
+            dimensionsMap: { ...busDimension, RuleName: ruleMetricName(rule, eventBus) },
             statistic: 'Sum',
             period,
           }),
