@@ -6,6 +6,7 @@ import {
   type Dimension,
   GetMetricStatisticsCommand,
 } from '@aws-sdk/client-cloudwatch';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployAll } from '#cli/deploy.ts';
@@ -17,6 +18,7 @@ import { listDeadLetters } from '#shared/dlq/list.ts';
 import { Publisher, type PublishInput } from '#shared/ingress/publisher.ts';
 import { routerFromOutputs } from '#shared/ingress/router.ts';
 import { pipeline, runId, waitFor } from '#test/integration/ingress/support.ts';
+import { stackOutput } from '#test/integration/support/outputs.ts';
 import { testTarget } from '#test/integration/support/target.ts';
 import { DLQ_TEST_INGRESS, DLQ_TEST_STACK } from './support/dlq-stack.ts';
 
@@ -183,5 +185,34 @@ describe('no silent event loss', () => {
     // Every failed receive counts, up to maxReceiveCount (5); at least the one that dead-lettered it.
     expect(after - before).toBeGreaterThanOrEqual(1);
     expect(after - before).toBeGreaterThanOrEqual(alarm.Threshold ?? 1);
+  });
+
+  it('a handled schedule trigger is the heartbeat its missed-runs alarm watches', {
+    timeout: 120_000,
+  }, async () => {
+    const alarm = await alarmOn('ScheduleHeartbeat', { Name: 'service', Value: 'sample' });
+    expect(alarm).toMatchObject({
+      Namespace: 'lanes',
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    const dimensions = alarm.Dimensions ?? [];
+    const before = await metricSum('lanes', 'ScheduleHeartbeat', dimensions);
+    const invoked = await new LambdaClient({}).send(
+      new InvokeCommand({
+        FunctionName: stackOutput('Lanes-Coordination', 'SampleScheduleFunctionName'),
+        Payload: Buffer.from(JSON.stringify({ source: 'lanes.test' })),
+      }),
+    );
+    expect(invoked.FunctionError).toBeUndefined();
+    const after = await waitFor(
+      'ScheduleHeartbeat of the sample schedule to rise',
+      async () => {
+        const sum = await metricSum('lanes', 'ScheduleHeartbeat', dimensions);
+        return { done: sum > before ? sum : undefined, progress: `${before} -> ${sum}` };
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(after).toBeGreaterThan(before);
   });
 });
