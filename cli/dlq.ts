@@ -25,12 +25,6 @@ async function pickSource(values: {
   schedule?: string | undefined;
   stack?: string[] | undefined;
 }): Promise<DeadLetterSource> {
-  const named = (['worker', 'ingress', 'schedule'] as const).filter((k) => values[k] !== undefined);
-  if (named.length > 1) {
-    throw new UsageError(
-      `name one of --worker, --ingress and --schedule (given ${named.join(', ')})`,
-    );
-  }
   const app = await discoverApp({ stacks: values.stack });
   if (values.ingress !== undefined) {
     const ingress = pickByName('ingress', app.ingresses, values.ingress);
@@ -92,6 +86,19 @@ lanes dlq redrive --worker <name> [--strategy auto|move-task|client] [--stack NA
     if (!strategies.includes(values.strategy)) {
       throw new UsageError(
         `--strategy must be one of ${strategies.join(', ')} (given ${values.strategy})`,
+      );
+    }
+    const named = (['worker', 'ingress', 'schedule'] as const).filter(
+      (k) => values[k] !== undefined,
+    );
+    if (named.length > 1) {
+      throw new UsageError(
+        `name one of --worker, --ingress and --schedule (given ${named.join(', ')})`,
+      );
+    }
+    if (action === 'redrive' && values.worker === undefined && named.length === 1) {
+      throw new UsageError(
+        `lanes dlq redrive works on a worker's DLQ (given --${named[0]}): the DLQ of an ingress or schedule holds EventBridge events; fix the target, then publish them again (their bodies are the events)`,
       );
     }
     await connectToDeployedTarget();
