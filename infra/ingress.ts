@@ -200,6 +200,11 @@ export class Ingress extends Construct {
         message: () =>
           `${fifoGroups} FIFO groups x ${lanes} lanes need ${ruleCount} rules, above EventBridge's default quota of ${INGRESS_LIMITS.MAX_RULES_PER_BUS} rules per bus; lower lanes or raise the quota and split the bus.`,
       },
+      {
+        broken: props.name !== undefined && !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(props.name),
+        message: () =>
+          `name must be 1-64 of A-Z a-z 0-9 _ - starting with a letter (given ${JSON.stringify(props.name)}); it is how lanes dlq list --ingress finds it.`,
+      },
       ...targetDeliveryRules(props),
       {
         broken:
