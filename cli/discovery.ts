@@ -7,6 +7,8 @@ import {
 import {
   DESCRIPTOR_DESCRIPTION,
   DescriptorSchema,
+  type IngressDescriptor,
+  type ScheduleDescriptor,
   type WorkerDescriptor,
   type WorkflowDescriptor,
 } from '../shared/discovery.ts';
@@ -22,10 +24,22 @@ export interface DeployedWorkflow extends WorkflowDescriptor {
   readonly stackName: string;
 }
 
+/** An Ingress (EventBridge modes) of a deployed app, with the stack it belongs to. */
+export interface DeployedIngress extends IngressDescriptor {
+  readonly stackName: string;
+}
+
+/** A singleton schedule of a deployed app, with the stack it belongs to. */
+export interface DeployedSchedule extends ScheduleDescriptor {
+  readonly stackName: string;
+}
+
 /** What the lanes constructs of the deployed stacks describe about themselves. */
 export interface DeployedApp {
   readonly workers: readonly DeployedWorker[];
   readonly workflows: readonly DeployedWorkflow[];
+  readonly ingresses: readonly DeployedIngress[];
+  readonly schedules: readonly DeployedSchedule[];
 }
 
 export interface DiscoverOptions {
@@ -71,7 +85,7 @@ async function describeStacks(client: CloudFormationClient, names?: readonly str
 }
 
 /**
- * Finds the workers and workflows of every app built with the lanes constructs on the target,
+ * Finds the workers, workflows, ingresses and schedules of every app built with the lanes constructs on the target,
  * from the descriptor outputs the constructs add to their stacks. No list of names is kept
  * anywhere: what is deployed is what the CLI knows.
  *
@@ -83,16 +97,21 @@ export async function discoverApp(options: DiscoverOptions = {}): Promise<Deploy
   const client = options.cloudFormation ?? new CloudFormationClient({});
   const workers: DeployedWorker[] = [];
   const workflows: DeployedWorkflow[] = [];
+  const ingresses: DeployedIngress[] = [];
+  const schedules: DeployedSchedule[] = [];
   for (const stack of await describeStacks(client, options.stacks)) {
     const stackName = stack.StackName ?? '?';
     for (const output of (stack.Outputs ?? []).filter(isDescriptor)) {
       const parsed = DescriptorSchema.safeParse(safeJson(output.OutputValue));
       if (!parsed.success) continue; // an output of an older or newer lanes: not ours to read
-      if (parsed.data.kind === 'worker') workers.push({ ...parsed.data, stackName });
-      else workflows.push({ ...parsed.data, stackName });
+      const data = parsed.data;
+      if (data.kind === 'worker') workers.push({ ...data, stackName });
+      else if (data.kind === 'workflow') workflows.push({ ...data, stackName });
+      else if (data.kind === 'ingress') ingresses.push({ ...data, stackName });
+      else schedules.push({ ...data, stackName });
     }
   }
-  return { workers, workflows };
+  return { workers, workflows, ingresses, schedules };
 }
 
 function safeJson(text: string | undefined): unknown {

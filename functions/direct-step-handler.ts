@@ -1,8 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { type StepClaimCheckOption, StepOutputs } from '../shared/workflows/step-output.ts';
-import type { StepFunction } from '../shared/workflows/step-worker.ts';
+import { correlationIdOf, type StepFunction } from '../shared/workflows/step-worker.ts';
 
 /** Options of {@link createDirectStepHandler}. */
 export interface DirectStepOptions {
@@ -31,15 +33,18 @@ export function createDirectStepHandler(
   options: DirectStepOptions = {},
 ) {
   const outputs = new StepOutputs({ claimCheck: options.claimCheck });
-  const logger = new Logger({
-    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? `workflow-${step}`,
-  });
+  const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? `workflow-${step}`;
+  const logger = new Logger({ serviceName });
+  // X-Ray, unless POWERTOOLS_TRACE_ENABLED=false (the constructs' `tracing: false`).
+  const tracer = new Tracer({ serviceName });
   const handle = async (input: unknown) => {
     const businessKey =
       typeof input === 'object' && input !== null && 'businessKey' in input
         ? String((input as { businessKey: unknown }).businessKey)
         : 'unknown';
     logger.appendKeys({ step, businessKey });
+    const correlationId = correlationIdOf(input);
+    if (correlationId) logger.setCorrelationId(correlationId);
     try {
       const output = await implementation(input, { step, businessKey, dispatch: 'direct' });
       return await outputs.prepare(step, output);
@@ -48,5 +53,7 @@ export function createDirectStepHandler(
       throw error;
     }
   };
-  return middy(handle).use(injectLambdaContext(logger));
+  return middy(handle)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger));
 }

@@ -1,3 +1,4 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { Clock } from '../shared/coordination/clock.ts';
 import { DynamoDBLeaseStore } from '../shared/coordination/dynamodb-lease-store.ts';
@@ -10,6 +11,7 @@ import {
 } from '../shared/coordination/schedule.ts';
 import { ScheduleEnv } from '../shared/coordination/schedule-env.ts';
 import { integerEnv, optionalEnv, requireEnv } from '../shared/env.ts';
+import { LANES_METRICS_NAMESPACE, SCHEDULE_METRICS } from '../shared/observability/metrics.ts';
 
 /** What the work of a scheduled function receives besides the window. */
 export interface ScheduleWorkContext {
@@ -24,7 +26,10 @@ export interface ScheduleWorkContext {
  * `SingletonSchedule` construct sets. The window comes from the event's `time` (the scheduled
  * time, identical for duplicate deliveries); a direct invoke without `time` uses the clock. A
  * time beyond the schedule's trigger tolerance is refused without moving state and logged (the
- * outcome's `refused`); the invocation still succeeds, as retrying it could not help.
+ * outcome's `refused`); the invocation still succeeds, as retrying it could not help. Each
+ * handled trigger emits the schedule's heartbeat metric (`ScheduleHeartbeat`, namespace `lanes`,
+ * `service` = POWERTOOLS_SERVICE_NAME, which the construct sets to the schedule's name): the
+ * construct's missed-runs alarm fires when it stops.
  *
  * @example
  * // functions/scheduler-sweep.ts
@@ -32,10 +37,20 @@ export interface ScheduleWorkContext {
  */
 export function createScheduleHandler(
   work: (window: ScheduleWindow, context: ScheduleWorkContext) => Promise<void>,
-  options: { readonly clock?: Clock } = {},
+  options: {
+    readonly clock?: Clock;
+    /** @default - Powertools Metrics in namespace `lanes` for POWERTOOLS_SERVICE_NAME */
+    readonly metrics?: Metrics;
+  } = {},
 ): (event: Partial<ScheduledEvent>, context?: Context) => Promise<TriggerOutcome> {
   let schedule: SingletonSchedule | undefined;
   const tableName = requireEnv(ScheduleEnv.tableName);
+  const metrics =
+    options.metrics ??
+    new Metrics({
+      namespace: optionalEnv('POWERTOOLS_METRICS_NAMESPACE') ?? LANES_METRICS_NAMESPACE,
+      serviceName: optionalEnv('POWERTOOLS_SERVICE_NAME') ?? optionalEnv(ScheduleEnv.scheduleName),
+    });
   return async (event, context) => {
     schedule ??= scheduleFromEnv(tableName, options.clock);
     // A direct invoke without `time` is "now": trigger() finds the window containing it.
@@ -45,9 +60,14 @@ export function createScheduleHandler(
     if (Number.isNaN(scheduledAtMs)) {
       throw new CoordinationConfigError('event.time', event.time, 'must be an ISO-8601 timestamp');
     }
-    return schedule.trigger(scheduledAtMs, (window) =>
+    const outcome = await schedule.trigger(scheduledAtMs, (window) =>
       work(window, { tableName, lambdaContext: context, source: event.source ?? 'direct' }),
     );
+    if (!outcome.refused) {
+      metrics.addMetric(SCHEDULE_METRICS.HEARTBEAT, MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+    }
+    return outcome;
   };
 }
 

@@ -9,6 +9,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -26,6 +28,7 @@ import type {
   EventOfDefinitions,
 } from '../shared/events/catalogue.ts';
 import type { Envelope } from '../shared/events/envelope.ts';
+import { LANES_METRICS_NAMESPACE, WORKER_METRICS } from '../shared/observability/metrics.ts';
 import { type DeadLetterSink, SqsDeadLetterSink } from '../shared/worker/dead-letter.ts';
 import { InvocationDeadline, runWithinBudget } from '../shared/worker/deadline.ts';
 import { type Delivery, decodeRecord, fromFifoQueue } from '../shared/worker/decode.ts';
@@ -39,25 +42,9 @@ import {
 } from '../shared/worker/errors.ts';
 import { type RetryDelay, SqsRetryDelay } from '../shared/worker/retry-delay.ts';
 
-export { WORKER_ENV } from '../shared/worker/env.ts';
-
 /** Metric names the runtime emits (namespace `lanes` unless overridden). */
-export const WORKER_METRICS = {
-  PROCESSED: 'EventsProcessed',
-  FAILED: 'EventsFailed',
-  DEAD_LETTERED: 'EventsDeadLettered',
-  END_TO_END_LATENCY: 'EndToEndLatency',
-  /** The event's key was busy under a `skip` policy: acknowledged without running. */
-  SKIPPED_KEY_BUSY: 'EventsSkippedKeyBusy',
-  /** The event's key was busy under a `queue`/`limit` policy: postponed and retried. */
-  POSTPONED_KEY_BUSY: 'EventsPostponedKeyBusy',
-  /** The event ran past its time budget (or the invocation's end) and was abandoned. */
-  TIMED_OUT: 'EventsTimedOut',
-  /** The event was not started: too little time was left in the invocation. */
-  DEFERRED: 'EventsDeferred',
-  /** The event was already applied (transactional path): acknowledged without a second effect. */
-  DUPLICATE: 'EventsDuplicate',
-} as const;
+export { WORKER_METRICS } from '../shared/observability/metrics.ts';
+export { WORKER_ENV } from '../shared/worker/env.ts';
 
 /** One transactional commit: the effect and the idempotency record of its key, all or nothing. */
 export interface CommitRequest<R> {
@@ -121,6 +108,12 @@ export interface WorkerOptions<
   readonly logger?: Logger;
   /** @default - Powertools Metrics in namespace `lanes` for `serviceName` */
   readonly metrics?: Metrics;
+  /**
+   * X-Ray tracing of each invocation (a segment per batch, annotated with the service).
+   * @default - a Powertools Tracer for `serviceName`, on unless POWERTOOLS_TRACE_ENABLED=false
+   * (the constructs' `tracing: false`) or outside Lambda
+   */
+  readonly tracer?: Tracer;
   /** @default - an SqsDeadLetterSink on env LANES_DLQ_URL; without it records are only retried */
   readonly deadLetter?: DeadLetterSink;
   /**
@@ -320,6 +313,8 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
       messageId: record.messageId,
     };
     logger.appendKeys(keys);
+    // The request the event belongs to, or the event itself: every line of this record has it.
+    logger.setCorrelationId(envelope.correlationId ?? envelope.id);
     try {
       const run = (signal: AbortSignal) =>
         runGuarded(envelope, {
@@ -384,7 +379,7 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
       );
       throw error;
     } finally {
-      logger.removeKeys(Object.keys(keys));
+      logger.removeKeys([...Object.keys(keys), 'correlation_id']);
     }
   };
 }
@@ -419,9 +414,10 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
   const metrics =
     options.metrics ??
     new Metrics({
-      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'lanes',
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? LANES_METRICS_NAMESPACE,
       serviceName,
     });
+  const tracer = options.tracer ?? new Tracer({ serviceName });
   const recordBudgetMs = options.recordBudgetMs ?? defaultRecordBudgetMs();
   if (recordBudgetMs !== undefined && (!Number.isInteger(recordBudgetMs) || recordBudgetMs < 1)) {
     throw new WorkerConfigError(
@@ -489,5 +485,8 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
     };
   };
 
-  return middy(handle).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+  return middy(handle)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
 }

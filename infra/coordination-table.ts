@@ -1,10 +1,19 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CoordinationKeys } from '../shared/coordination/keys.ts';
+import { type AlarmDestinationProps, routeAlarms } from './alarms.ts';
+import { createTableThrottleAlarm } from './table-monitoring.ts';
 
-export interface CoordinationTableProps {
+export interface CoordinationTableProps extends AlarmDestinationProps {
+  /**
+   * Throttled requests (reads + writes) in one minute that raise the throttle alarm: a throttled
+   * lease renewal or idempotency write delays or retries work.
+   * @default 1
+   */
+  readonly throttleAlarmThreshold?: number;
   /** @default - a name CloudFormation generates */
   readonly tableName?: string;
   /** @default RemovalPolicy.RETAIN (leases' token counters and idempotency records survive a stack delete) */
@@ -29,6 +38,8 @@ export interface CoordinationTableProps {
  */
 export class CoordinationTable extends Construct {
   public readonly table: dynamodb.Table;
+  /** Throttled reads and writes on the table. */
+  public readonly throttlesAlarm: cloudwatch.Alarm;
 
   public constructor(scope: Construct, id: string, props: CoordinationTableProps = {}) {
     super(scope, id);
@@ -45,6 +56,14 @@ export class CoordinationTable extends Construct {
       },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    this.throttlesAlarm = createTableThrottleAlarm(
+      this,
+      'ThrottlesAlarm',
+      this.table,
+      props.throttleAlarmThreshold ?? 1,
+      'leases, idempotency records, schedule state',
+    );
+    routeAlarms(this, [this.throttlesAlarm], props.alarmAction);
   }
 
   /** Read and conditional-write access (GetItem, UpdateItem, PutItem, TransactWriteItems, ...). */

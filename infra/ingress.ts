@@ -1,10 +1,23 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { laneGroupId } from '../shared/ingress/lanes.ts';
+import { type AlarmDestinationProps, routeAlarms } from './alarms.ts';
+import { describeForDiscovery } from './discovery.ts';
+import {
+  allRuleAlarms,
+  createRuleAlarms,
+  newTargetDeadLetterQueue,
+  type RuleAlarms,
+  type RuleAlarmThresholds,
+  type RuleMetrics,
+  ruleMetrics,
+  type TargetDeliveryProps,
+  targetDeliveryRules,
+} from './rule-monitoring.ts';
 import { enforceRules } from './validation.ts';
 
 /**
@@ -50,7 +63,12 @@ export interface IngressRoute {
   readonly fifo: boolean;
 }
 
-export interface IngressProps {
+export interface IngressProps extends AlarmDestinationProps, TargetDeliveryProps {
+  /**
+   * Name of the ingress in `lanes dlq list --ingress <name>`.
+   * @default - the construct id
+   */
+  readonly name?: string;
   /** @default 'direct' */
   readonly mode?: IngressMode;
   /** The component groups, at least one. */
@@ -76,6 +94,13 @@ export interface IngressProps {
   readonly archive?: boolean;
   /** @default Duration.days(7) */
   readonly archiveRetention?: Duration;
+  /**
+   * Thresholds of the alarms on the rules' deliveries and the target DLQ (EventBridge modes).
+   * @default - 1 of each per minute
+   */
+  readonly alarmThresholds?: RuleAlarmThresholds;
+  /** What happens to the target DLQ the Ingress creates. @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -113,11 +138,20 @@ export class Ingress extends Construct {
   public readonly rules: Readonly<Record<string, readonly events.Rule[]>>;
   /** The routing table for direct publishing. */
   public readonly routes: readonly IngressRoute[];
+  /** The ingress's name in the `lanes` CLI. */
+  public readonly name: string;
+  /** Where EventBridge puts the events it could not deliver (EventBridge modes). */
+  public readonly deadLetterQueue: sqs.IQueue | undefined;
+  /** The rules' delivery metrics (EventBridge modes). */
+  public readonly metrics: RuleMetrics | undefined;
+  /** The alarms on the rules' deliveries (EventBridge modes). */
+  public readonly alarms: RuleAlarms | undefined;
   readonly #groups: readonly ComponentGroup[];
 
   constructor(scope: Construct, id: string, props: IngressProps) {
     super(scope, id);
     this.mode = props.mode ?? INGRESS_MODE.DIRECT;
+    this.name = props.name ?? id;
     const usesBus = this.mode !== INGRESS_MODE.DIRECT;
     const lanes = props.lanes ?? 8;
     const names = props.groups.map((group) => group.name);
@@ -167,6 +201,21 @@ export class Ingress extends Construct {
           `${fifoGroups} FIFO groups x ${lanes} lanes need ${ruleCount} rules, above EventBridge's default quota of ${INGRESS_LIMITS.MAX_RULES_PER_BUS} rules per bus; lower lanes or raise the quota and split the bus.`,
       },
       {
+        broken: props.name !== undefined && !/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(props.name),
+        message: () =>
+          `name must be 1-64 of A-Z a-z 0-9 _ - starting with a letter (given ${JSON.stringify(props.name)}); it is how lanes dlq list --ingress finds it.`,
+      },
+      ...targetDeliveryRules(props),
+      {
+        broken:
+          !usesBus &&
+          (props.deadLetterQueue !== undefined ||
+            props.retryAttempts !== undefined ||
+            props.maxEventAge !== undefined),
+        message: () =>
+          `deadLetterQueue, retryAttempts and maxEventAge only apply to the EventBridge targets of the eventbridge and both modes (given mode ${this.mode}); remove them or change mode.`,
+      },
+      {
         broken: !usesBus && (props.eventBus !== undefined || props.lanes !== undefined),
         message: () =>
           `eventBus and lanes only apply to the eventbridge and both modes (given mode ${this.mode}); remove them or change mode.`,
@@ -187,6 +236,16 @@ export class Ingress extends Construct {
       return;
     }
     const bus = props.eventBus ?? new events.EventBus(this, 'Bus');
+    const deadLetterQueue =
+      props.deadLetterQueue ??
+      newTargetDeadLetterQueue(this, 'TargetDeadLetterQueue', props.removalPolicy);
+    this.deadLetterQueue = deadLetterQueue;
+    // No event is dropped silently: retried for a day, then kept in the DLQ with the error.
+    const delivery = {
+      deadLetterQueue,
+      retryAttempts: props.retryAttempts ?? 185,
+      maxEventAge: props.maxEventAge ?? Duration.hours(24),
+    };
     this.eventBus = bus;
     if (props.archive ?? true) {
       this.archive = new events.Archive(this, 'Archive', {
@@ -208,7 +267,12 @@ export class Ingress extends Construct {
                 eventBus: bus,
                 description: `${group.typePrefixes.join(' ')} on lane ${lane} to ${group.name}`,
                 eventPattern: { detailType, detail: { lane: [lane] } },
-                targets: [new targets.SqsQueue(group.queue, { messageGroupId: laneGroupId(lane) })],
+                targets: [
+                  new targets.SqsQueue(group.queue, {
+                    messageGroupId: laneGroupId(lane),
+                    ...delivery,
+                  }),
+                ],
               }),
           )
         : [
@@ -216,11 +280,26 @@ export class Ingress extends Construct {
               eventBus: bus,
               description: `${group.typePrefixes.join(' ')} to ${group.name}`,
               eventPattern: { detailType },
-              targets: [new targets.SqsQueue(group.queue)],
+              targets: [new targets.SqsQueue(group.queue, delivery)],
             }),
           ];
     }
     this.rules = rules;
+    this.metrics = ruleMetrics(
+      Object.values(rules).flat(),
+      bus,
+      deadLetterQueue,
+      props.alarmThresholds?.period,
+    );
+    this.alarms = createRuleAlarms(this, this.metrics, this.node.path, props.alarmThresholds);
+    routeAlarms(this, allRuleAlarms(this.alarms), props.alarmAction);
+    describeForDiscovery(this, {
+      kind: 'ingress',
+      name: this.name,
+      eventBusName: bus.eventBusName,
+      deadLetterQueueUrl: deadLetterQueue.queueUrl,
+      groups: props.groups.map((group) => ({ name: group.name, queueUrl: group.queue.queueUrl })),
+    });
   }
 
   /** The routing table as a JSON string (for a CfnOutput or an environment variable). */

@@ -1,13 +1,27 @@
 import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { LANES_METRICS_NAMESPACE, POWERTOOLS_ENV } from '../shared/observability/metrics.ts';
 import { WORKER_ENV } from '../shared/worker/env.ts';
+import { type AlarmDestinationProps, routeAlarms } from './alarms.ts';
 import { describeForDiscovery } from './discovery.ts';
-import { type LanesFunctionProps, newLanesFunction } from './function-props.ts';
+import {
+  type LanesFunctionProps,
+  type LanesObservabilityProps,
+  newLanesFunction,
+} from './function-props.ts';
 import { enforceRules } from './validation.ts';
+import {
+  createWorkerAlarms,
+  type WorkerAlarms,
+  type WorkerAlarmThresholds,
+  type WorkerMetrics,
+  workerMetrics,
+} from './worker-monitoring.ts';
+
+export type { WorkerAlarms, WorkerAlarmThresholds, WorkerMetrics } from './worker-monitoring.ts';
 
 /** Time the runtime keeps before the function timeout to answer (`STOP_MARGIN_MS` of the runtime). */
 const RUNTIME_STOP_MARGIN_MS = 500;
@@ -26,7 +40,7 @@ export const WORKER_LIMITS = {
   VISIBILITY_TIMEOUT_FACTOR: 6,
 } as const;
 
-export interface WorkerProps {
+export interface WorkerProps extends AlarmDestinationProps, LanesObservabilityProps {
   /**
    * Name of the worker in `lanes watch`, `lanes scale <name>` and `lanes dlq --worker <name>`.
    * @default - the construct id
@@ -137,10 +151,17 @@ export interface WorkerProps {
    */
   readonly maxMessageAge?: Duration;
   /**
-   * Action for every alarm (an SNS topic action, for example).
-   * @default - alarms are created without actions
+   * Thresholds of the worker's alarms (failed and dead-lettered events, DLQ depth, errors,
+   * throttles, duration near the timeout); `alarmAction` says where they go.
+   * @default - see WorkerAlarmThresholds: 1 of each per minute, duration at 90 % of the timeout
    */
-  readonly alarmAction?: cloudwatch.IAlarmAction;
+  readonly alarmThresholds?: WorkerAlarmThresholds;
+  /**
+   * The `service` dimension of the runtime's metrics (and the logger's service), which the
+   * alarms and dashboards watch: set as `POWERTOOLS_SERVICE_NAME` on the function.
+   * @default - `POWERTOOLS_SERVICE_NAME` of `environment`, else the worker's name
+   */
+  readonly serviceName?: string;
 }
 
 /**
@@ -165,14 +186,6 @@ export interface WorkerSourceOptions {
   readonly maxConcurrency?: number;
   /** Provisioned mode instead of a concurrency cap. @default - the default (on-demand) mode */
   readonly provisionedPollers?: WorkerProvisionedPollers;
-}
-
-/** The four alarms every worker gets. */
-export interface WorkerAlarms {
-  readonly ageOfOldestMessage: cloudwatch.Alarm;
-  readonly deadLetterDepth: cloudwatch.Alarm;
-  readonly errors: cloudwatch.Alarm;
-  readonly throttles: cloudwatch.Alarm;
 }
 
 /** Invocations one source can start: its cap, or what its minimum provisioned pollers drive. */
@@ -214,6 +227,18 @@ export class Worker extends Construct {
   /** The event source mapping of `queue`. */
   public readonly eventSource: SqsEventSource;
   public readonly alarms: WorkerAlarms;
+  /** The worker's metrics (queue, DLQ, function, and the runtime's), for dashboards. */
+  public readonly metrics: WorkerMetrics;
+  /** The `service` dimension of the runtime's metrics. */
+  public readonly serviceName: string;
+  /** The function timeout. */
+  public readonly timeout: Duration;
+  /** The oldest-message age the worker alarms at. */
+  public readonly maxMessageAge: Duration;
+  /** Reserved concurrency of a new function, if any. */
+  public get reservedConcurrency(): number | undefined {
+    return this.#reservedConcurrency;
+  }
   /**
    * Sum of maxConcurrency over the worker's event sources; a provisioned source counts the
    * invocations its minimum pollers drive (minimumPollers x 10).
@@ -240,6 +265,10 @@ export class Worker extends Construct {
       (batchingWindow && !batchingWindow.isUnresolved() ? batchingWindow.toSeconds() : 0);
     const visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(minVisibilitySeconds);
     this.#reservedConcurrency = props.reservedConcurrency;
+    this.timeout = timeout;
+    this.maxMessageAge = props.maxMessageAge ?? Duration.minutes(5);
+    this.serviceName =
+      props.serviceName ?? props.environment?.[POWERTOOLS_ENV.SERVICE_NAME] ?? this.name;
 
     const reserved = props.reservedConcurrency;
     const reservedKnown = reserved !== undefined && !Token.isUnresolved(reserved);
@@ -254,6 +283,8 @@ export class Worker extends Construct {
         'memorySize',
         'environment',
         'reservedConcurrency',
+        'tracing',
+        'logRetention',
       ] as const
     ).filter((key) => props[key] !== undefined);
     const budgetMs = props.recordBudget?.isUnresolved()
@@ -348,6 +379,7 @@ export class Worker extends Construct {
       });
 
     const runtimeEnvironment = {
+      [POWERTOOLS_ENV.SERVICE_NAME]: this.serviceName,
       [WORKER_ENV.DLQ_URL]: this.deadLetterQueue.queueUrl,
       [WORKER_ENV.MAX_RECEIVE_COUNT]: String(maxReceiveCount),
       ...(budgetMs !== undefined ? { [WORKER_ENV.RECORD_BUDGET_MS]: String(budgetMs) } : {}),
@@ -366,7 +398,21 @@ export class Worker extends Construct {
       ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
       ...(provisioned ? { provisionedPollers: provisioned } : {}),
     });
-    this.alarms = this.#createAlarms(props);
+    this.metrics = workerMetrics({
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      function: this.function,
+      metricsNamespace:
+        props.environment?.[POWERTOOLS_ENV.METRICS_NAMESPACE] ?? LANES_METRICS_NAMESPACE,
+      serviceName: this.serviceName,
+      period: props.alarmThresholds?.period,
+    });
+    this.alarms = createWorkerAlarms(this, this.metrics, {
+      maxMessageAge: this.maxMessageAge,
+      timeout,
+      thresholds: props.alarmThresholds,
+    });
+    routeAlarms(this, Object.values(this.alarms), props.alarmAction);
     describeForDiscovery(this, {
       kind: 'worker',
       name: this.name,
@@ -391,6 +437,9 @@ export class Worker extends Construct {
         memorySize: props.memorySize,
         reservedConcurrency: props.reservedConcurrency,
         environment: { ...props.environment, ...runtimeEnvironment },
+        tracing: props.tracing,
+        logRetention: props.logRetention,
+        removalPolicy: props.removalPolicy,
       },
       props.functionProps,
     );
@@ -499,48 +548,5 @@ export class Worker extends Construct {
     if (!queue.fifo) queue.grantSendMessages(this.function);
     this.#totalMaxConcurrency += concurrencyOf(options.maxConcurrency, provisioned);
     return source;
-  }
-
-  #createAlarms(props: WorkerProps): WorkerAlarms {
-    const maxAge = props.maxMessageAge ?? Duration.minutes(5);
-    const period = Duration.minutes(1);
-    const alarms: WorkerAlarms = {
-      ageOfOldestMessage: this.queue
-        .metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' })
-        .createAlarm(this, 'AgeOfOldestMessageAlarm', {
-          threshold: maxAge.toSeconds(),
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          alarmDescription: `Oldest message on ${this.node.path} waited more than ${maxAge.toHumanString()}: the worker falls behind or is stuck.`,
-        }),
-      deadLetterDepth: this.deadLetterQueue
-        .metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' })
-        .createAlarm(this, 'DeadLetterDepthAlarm', {
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          alarmDescription: `Messages in the dead-letter queue of ${this.node.path}: list them with their reason (lanes dlq list) and redrive after the fix.`,
-        }),
-      errors: this.function.metricErrors({ period }).createAlarm(this, 'ErrorsAlarm', {
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `Invocation errors in ${this.node.path} (whole batches failed).`,
-      }),
-      throttles: this.function.metricThrottles({ period }).createAlarm(this, 'ThrottlesAlarm', {
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `Throttled invocations in ${this.node.path}: raise reservedConcurrency or lower maxConcurrency.`,
-      }),
-    };
-    if (props.alarmAction) {
-      for (const alarm of Object.values(alarms)) alarm.addAlarmAction(props.alarmAction);
-    }
-    return alarms;
   }
 }

@@ -140,6 +140,20 @@ function applyRetry(
 }
 
 /**
+ * The function as LambdaInvoke should see it: CDK grants an unqualified function's invoke on
+ * `<arn>` and `<arn>:*` (every version and alias); lambdaStep invokes the ARN it was given, so
+ * the grant names that ARN only, and the state machine's role has no wildcard for it.
+ */
+function invokedExactly(fn: lambda.IFunction): lambda.IFunction {
+  return new Proxy(fn, {
+    get: (target, property, receiver) =>
+      property === 'resourceArnsForGrantInvoke'
+        ? [target.functionArn]
+        : Reflect.get(target, property, receiver),
+  });
+}
+
+/**
  * A direct Lambda task: the whole (small) state in, the function's result at `resultPath`,
  * transient Lambda errors retried with backoff and full jitter. The L2's own service-exception
  * retry is turned off so there is exactly one, jittered, retry policy.
@@ -153,7 +167,7 @@ export function lambdaStep(
   props: LambdaStepProps,
 ): tasks.LambdaInvoke {
   const task = new tasks.LambdaInvoke(scope, id, {
-    lambdaFunction: props.function,
+    lambdaFunction: invokedExactly(props.function),
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
     resultPath: props.resultPath,

@@ -1,11 +1,16 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { type AlarmDestinationProps, createAlarm, routeAlarms } from './alarms.ts';
 import { describeForDiscovery } from './discovery.ts';
+import { DEFAULT_LOG_RETENTION } from './function-props.ts';
+import { acknowledgeNag, NAG_ACKNOWLEDGEMENTS, nagResourceFinding } from './nag.ts';
+import { createTableThrottleAlarm } from './table-monitoring.ts';
 import { enforceRules, type ValidationRule } from './validation.ts';
 
 /** Step Functions workflow types. */
@@ -21,7 +26,28 @@ export const WORKFLOW_LIMITS = {
   STANDARD_MAX_DURATION_SECONDS: 365 * 24 * 3600,
 } as const;
 
-export interface WorkflowProps {
+/** Thresholds of a workflow's alarms, per minute; each fires at or above its threshold. */
+export interface WorkflowAlarmThresholds {
+  /** Executions that failed (`ExecutionsFailed`). @default 1 */
+  readonly failedExecutions?: number;
+  /** Executions that ran past the workflow's timeout (`ExecutionsTimedOut`). @default 1 */
+  readonly timedOutExecutions?: number;
+  /** Throttled state transitions (`ExecutionThrottled`). @default 1 */
+  readonly throttledExecutions?: number;
+  /** Throttled reads and writes on the status table the workflow created. @default 1 */
+  readonly statusTableThrottles?: number;
+}
+
+/** The alarms of a workflow. */
+export interface WorkflowAlarms {
+  readonly failed: cloudwatch.Alarm;
+  readonly timedOut: cloudwatch.Alarm;
+  readonly throttled: cloudwatch.Alarm;
+  /** Only when the Workflow created its status table. */
+  readonly statusTableThrottles?: cloudwatch.Alarm;
+}
+
+export interface WorkflowProps extends AlarmDestinationProps {
   /**
    * Name of the workflow in `lanes workflow show` (searched by business key).
    * @default - the construct id
@@ -61,8 +87,9 @@ export interface WorkflowProps {
    */
   readonly businessKeyPath?: string;
   /**
-   * Execution log level.
-   * @default - sfn.LogLevel.ERROR for STANDARD, sfn.LogLevel.ALL for EXPRESS (its only history)
+   * Execution log level (state inputs and outputs only with `includeExecutionData`).
+   * @default sfn.LogLevel.ALL: every state's entry and exit, so a failure can be followed in the
+   * logs; EXPRESS workflows have no other history
    */
   readonly logLevel?: sfn.LogLevel;
   /**
@@ -72,8 +99,15 @@ export interface WorkflowProps {
   readonly includeExecutionData?: boolean;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
-  /** @default false */
+  /** X-Ray tracing of the executions. @default true */
   readonly tracingEnabled?: boolean;
+  /** @default - see WorkflowAlarmThresholds: 1 of each per minute */
+  readonly alarmThresholds?: WorkflowAlarmThresholds;
+  /**
+   * Point-in-time recovery of the status table the Workflow creates.
+   * @default true
+   */
+  readonly pointInTimeRecovery?: boolean;
 }
 
 /**
@@ -95,6 +129,9 @@ export class Workflow extends Construct {
   public readonly statusTable: dynamodb.ITable;
   public readonly logGroup: logs.LogGroup;
   public readonly type: WorkflowType;
+  public readonly alarms: WorkflowAlarms;
+  /** The workflow's name in the `lanes` CLI. */
+  public readonly name: string;
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
@@ -110,6 +147,9 @@ export class Workflow extends Construct {
         partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
         sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: {
+          pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true,
+        },
         removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
       });
 
@@ -150,7 +190,7 @@ export class Workflow extends Construct {
     });
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: props.logRetention ?? DEFAULT_LOG_RETENTION,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
@@ -161,16 +201,22 @@ export class Workflow extends Construct {
         run.next(recordSuccess).next(new sfn.Succeed(this, 'Succeeded')),
       ),
       timeout,
-      tracingEnabled: props.tracingEnabled ?? false,
+      tracingEnabled: props.tracingEnabled ?? true,
       logs: {
         destination: this.logGroup,
-        level: props.logLevel ?? (express ? sfn.LogLevel.ALL : sfn.LogLevel.ERROR),
+        level: props.logLevel ?? sfn.LogLevel.ALL,
         includeExecutionData: props.includeExecutionData ?? false,
       },
     });
+    const defaultPolicy = this.stateMachine.role.node.tryFindChild('DefaultPolicy');
+    if (defaultPolicy)
+      acknowledgeNag(defaultPolicy, NAG_ACKNOWLEDGEMENTS.STATE_MACHINE_LOGS_AND_XRAY);
+    this.name = props.name ?? id;
+    this.alarms = this.#createAlarms(props);
+    routeAlarms(this, Object.values(this.alarms), props.alarmAction);
     describeForDiscovery(this, {
       kind: 'workflow',
-      name: props.name ?? id,
+      name: this.name,
       stateMachineArn: this.stateMachine.stateMachineArn,
     });
   }
@@ -180,9 +226,85 @@ export class Workflow extends Construct {
     return this.stateMachine.grantStartExecution(grantee);
   }
 
-  /** Lets `grantee` read executions and their history (the query command, tests). */
+  /**
+   * Lets `grantee` read the state machine's executions and their history (the query command,
+   * a starter telling a duplicate from a conflict). Narrower than the state machine's own
+   * grantRead (no activities, no Resource "*"): the execution actions name this machine's
+   * executions, `execution:<machine>:*`, in a policy of their own when the grantee is a role.
+   */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.stateMachine.grantRead(grantee);
+    const machineArn = this.stateMachine.stateMachineArn;
+    const stack = Stack.of(this);
+    const machineName = Arn.split(machineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
+    const executions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${machineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const machineGrant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['states:DescribeStateMachine', 'states:ListExecutions'],
+      resourceArns: [machineArn],
+    });
+    const executionActions = [
+      'states:DescribeExecution',
+      'states:DescribeStateMachineForExecution',
+      'states:GetExecutionHistory',
+    ];
+    const principal = grantee.grantPrincipal;
+    if (!(principal instanceof iam.Role)) {
+      return machineGrant.combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: executionActions,
+          resourceArns: [executions],
+        }),
+      );
+    }
+    const policy = new iam.Policy(this, `ReadExecutions${Names.nodeUniqueId(principal.node)}`, {
+      statements: [new iam.PolicyStatement({ actions: executionActions, resources: [executions] })],
+    });
+    policy.attachToRole(principal);
+    acknowledgeNag(
+      policy,
+      nagResourceFinding(this, NAG_ACKNOWLEDGEMENTS.EXECUTION_ARNS, executions),
+    );
+    return machineGrant;
+  }
+
+  #createAlarms(props: WorkflowProps): WorkflowAlarms {
+    const t = props.alarmThresholds ?? {};
+    const period = Duration.minutes(1);
+    const machine = this.stateMachine;
+    return {
+      failed: createAlarm(this, 'FailedAlarm', {
+        metric: machine.metricFailed({ period, statistic: 'Sum' }),
+        threshold: t.failedExecutions ?? 1,
+        description: `Executions of ${this.node.path} failed: lanes workflow show <key> gives the error and cause.`,
+      }),
+      timedOut: createAlarm(this, 'TimedOutAlarm', {
+        metric: machine.metricTimedOut({ period, statistic: 'Sum' }),
+        threshold: t.timedOutExecutions ?? 1,
+        description: `Executions of ${this.node.path} ran past their timeout.`,
+      }),
+      throttled: createAlarm(this, 'ThrottledAlarm', {
+        metric: machine.metricThrottled({ period, statistic: 'Sum' }),
+        threshold: t.throttledExecutions ?? 1,
+        description: `Step Functions throttled ${this.node.path}: raise the account's quota or start fewer executions at once.`,
+      }),
+      ...(props.statusTable
+        ? {}
+        : {
+            statusTableThrottles: createTableThrottleAlarm(
+              this,
+              'StatusTableThrottlesAlarm',
+              this.statusTable,
+              t.statusTableThrottles ?? 1,
+              'workflow status records',
+            ),
+          }),
+    };
   }
 
   #validate(props: WorkflowProps, timeout: Duration, businessKeyPath: string): void {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * What the lanes constructs publish about themselves as stack outputs, so the `lanes` CLI finds
- * the workers and workflows of any app built with them (not a hard-coded list): each construct
+ * the workers, workflows, ingresses and schedules of any app built with them (not a hard-coded list): each construct
  * adds one output whose description is {@link DESCRIPTOR_DESCRIPTION} and whose value is a JSON
  * descriptor. One definition for both sides: the constructs write it, the CLI reads it.
  */
@@ -22,11 +22,33 @@ export const WorkflowDescriptorSchema = z.object({
   stateMachineArn: z.string(),
 });
 
+/** An Ingress in an EventBridge mode: its bus and the DLQ of its rule targets. */
+export const IngressDescriptorSchema = z.object({
+  kind: z.literal('ingress'),
+  name: z.string(),
+  eventBusName: z.string(),
+  /** Events EventBridge could not deliver to a group's queue, with the error as attributes. */
+  deadLetterQueueUrl: z.string(),
+  groups: z.array(z.object({ name: z.string(), queueUrl: z.string() })),
+});
+
+/** A singleton schedule: its function and the DLQ of its rule target. */
+export const ScheduleDescriptorSchema = z.object({
+  kind: z.literal('schedule'),
+  name: z.string(),
+  functionName: z.string(),
+  deadLetterQueueUrl: z.string(),
+});
+
 export const DescriptorSchema = z.discriminatedUnion('kind', [
   WorkerDescriptorSchema,
   WorkflowDescriptorSchema,
+  IngressDescriptorSchema,
+  ScheduleDescriptorSchema,
 ]);
 
 export type WorkerDescriptor = z.infer<typeof WorkerDescriptorSchema>;
 export type WorkflowDescriptor = z.infer<typeof WorkflowDescriptorSchema>;
+export type IngressDescriptor = z.infer<typeof IngressDescriptorSchema>;
+export type ScheduleDescriptor = z.infer<typeof ScheduleDescriptorSchema>;
 export type Descriptor = z.infer<typeof DescriptorSchema>;

@@ -4,18 +4,27 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DEAD_LETTER_ATTRIBUTES } from './attributes.ts';
+import { DEAD_LETTER_ATTRIBUTES, EVENTBRIDGE_DEAD_LETTER_ATTRIBUTES } from './attributes.ts';
 
 /** Why a message is in the dead-letter queue. */
 export interface DeadLetterReason {
-  /** `worker`: the lanes runtime dead-lettered it with the error; `redrive-policy`: SQS moved it. */
-  readonly source: 'worker' | 'redrive-policy';
+  /**
+   * `worker`: the lanes runtime dead-lettered it with the error; `eventbridge`: EventBridge could
+   * not deliver it to a rule target; `redrive-policy`: SQS moved it.
+   */
+  readonly source: 'worker' | 'eventbridge' | 'redrive-policy';
   readonly errorName: string;
   readonly errorMessage: string;
   readonly failedAt?: string;
   readonly sourceQueueArn?: string;
   readonly receiveCount?: number;
   readonly functionName?: string;
+  /** EventBridge dead letters: the rule and the target that could not be reached. */
+  readonly ruleArn?: string;
+  readonly targetArn?: string;
+  /** EventBridge dead letters: why retrying stopped (e.g. `MaximumRetryAttempts`). */
+  readonly exhaustedRetryCondition?: string;
+  readonly retryAttempts?: number;
 }
 
 /** A message in a dead-letter queue, with its reason and, when it is a lanes event, its identity. */
@@ -58,6 +67,21 @@ export function deadLetterReason(message: Message): DeadLetterReason {
   const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
   const errorName = attribute(DEAD_LETTER_ATTRIBUTES.ERROR_NAME);
   const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? Number.NaN);
+  const errorCode = attribute(EVENTBRIDGE_DEAD_LETTER_ATTRIBUTES.ERROR_CODE);
+  if (errorName === undefined && errorCode !== undefined) {
+    const retries = Number(attribute(EVENTBRIDGE_DEAD_LETTER_ATTRIBUTES.RETRY_ATTEMPTS));
+    return {
+      source: 'eventbridge',
+      errorName: errorCode,
+      errorMessage: attribute(EVENTBRIDGE_DEAD_LETTER_ATTRIBUTES.ERROR_MESSAGE) ?? '',
+      ruleArn: attribute(EVENTBRIDGE_DEAD_LETTER_ATTRIBUTES.RULE_ARN),
+      targetArn: attribute(EVENTBRIDGE_DEAD_LETTER_ATTRIBUTES.TARGET_ARN),
+      exhaustedRetryCondition: attribute(
+        EVENTBRIDGE_DEAD_LETTER_ATTRIBUTES.EXHAUSTED_RETRY_CONDITION,
+      ),
+      ...(Number.isFinite(retries) ? { retryAttempts: retries } : {}),
+    };
+  }
   if (errorName === undefined) {
     return {
       source: 'redrive-policy',

@@ -37,6 +37,12 @@ export const EnvelopeSchema = z.object({
    * a consumer can put events back in order (EventBridge delivers without order).
    */
   producer: z.string().min(1).max(64).optional(),
+  /**
+   * Id that ties together everything one request caused (the workers' and workflows' logs carry
+   * it as `correlation_id`); set by the producer, passed on by whoever acts on the event.
+   * @default - none: consumers use the event's `id`
+   */
+  correlationId: z.string().min(1).max(128).optional(),
   /** Lane the key hashes to when published over EventBridge; absent in direct mode. */
   lane: z.number().int().nonnegative().optional(),
   /** The type-specific payload, validated against the catalogue's schema for `type`. */

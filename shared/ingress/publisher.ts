@@ -21,6 +21,12 @@ export interface PublishInput {
   readonly time?: string;
   /** @default - the publisher's `source` */
   readonly source?: string;
+  /**
+   * The request this event belongs to, logged as `correlation_id` by every worker and workflow
+   * step that handles it (pass it on to events and workflows you start from it).
+   * @default - none: consumers correlate by the event id
+   */
+  readonly correlationId?: string;
 }
 
 const PublishInputSchema = z.object({
@@ -29,6 +35,7 @@ const PublishInputSchema = z.object({
   id: z.string().optional(),
   time: z.string().optional(),
   source: z.string().optional(),
+  correlationId: z.string().optional(),
 });
 
 export const PUBLISH_STATUS = { SENT: 'sent', REJECTED: 'rejected', FAILED: 'failed' } as const;
@@ -125,7 +132,7 @@ export class Publisher {
     if (!shape.success) {
       throw new InvalidEventError(`#${index}`, toFieldIssues(shape.error), { cause: shape.error });
     }
-    const { type, data, id, time, source } = shape.data;
+    const { type, data, id, time, source, correlationId } = shape.data;
     const eventId = id ?? this.#options.newId?.() ?? randomUUID();
     const ref = `#${index} (id ${eventId}, type ${type})`;
     const parsed = this.#options.catalogue.parse(type, data, ref);
@@ -137,6 +144,7 @@ export class Publisher {
       partitionKey: parsed.partitionKey,
       sequence: 0,
       producer: this.producerId,
+      ...(correlationId !== undefined ? { correlationId } : {}),
       data: parsed.data,
     };
     const envelope = EnvelopeSchema.safeParse(candidate);

@@ -54,12 +54,24 @@ export interface StepWorkerOptions {
  *   processEvent: createStepProcessor({ steps: { charge }, tokens: new TaskTokenClient() }),
  * });
  */
+/**
+ * The execution input's `correlationId`, if it has one: the steps' logs carry it as
+ * `correlation_id`, like the worker that started the workflow.
+ */
+export function correlationIdOf(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null || !('correlationId' in input)) return undefined;
+  const value = (input as { correlationId: unknown }).correlationId;
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
 export function createStepProcessor(options: StepWorkerOptions): ProcessEvent {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
   const outputs = new StepOutputs({ claimCheck: options.claimCheck });
   return async (event: Envelope, { logger }: { logger: Logger }) => {
     const message = event.data as WorkflowStepMessage;
     const { taskToken, step, businessKey } = message;
+    const correlationId = correlationIdOf(message.input);
+    if (correlationId) logger.setCorrelationId(correlationId);
     const implementation = options.steps[step];
     try {
       await options.tokens.heartbeat(taskToken, step);

@@ -156,7 +156,10 @@ describe('CoordinationStack', () => {
         Variables: Match.objectLike({ SCHEDULE_NAME: 'sample', SCHEDULE_PARTITIONS: '2' }),
       },
     });
-    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
+    const named = Object.entries(template.findOutputs('*'))
+      .filter(([, output]) => output.Description !== 'lanes:descriptor')
+      .map(([key]) => key);
+    expect(named.sort()).toEqual([
       'CoordinationTableName',
       'SampleScheduleFunctionName',
       'SampleScheduleName',
@@ -174,5 +177,31 @@ describe('CoordinationStack', () => {
           table,
         }),
     ).toThrow(/given neither/);
+  });
+
+  it('alarms when a rate schedule misses its runs, and refuses a heartbeat window CloudWatch cannot watch', () => {
+    const s = new Stack(new App(), 'H');
+    const table = new CoordinationTable(s, 'C', { removalPolicy: RemovalPolicy.DESTROY }).table;
+    new SingletonScheduledFunction(s, 'Hourly', {
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      table,
+      entry,
+      alarmThresholds: { missedRuns: 3 },
+    });
+    Template.fromStack(s).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ScheduleHeartbeat',
+      Period: 3600,
+      EvaluationPeriods: 3,
+      TreatMissingData: 'breaching',
+    });
+    expect(
+      () =>
+        new SingletonScheduledFunction(s, 'Daily', {
+          schedule: events.Schedule.rate(Duration.days(1)),
+          table,
+          entry,
+          alarmThresholds: { missedRuns: 8 },
+        }),
+    ).toThrow(/heartbeat alarm would watch 8 x 86400 s = 691200 s, beyond CloudWatch's limits/);
   });
 });

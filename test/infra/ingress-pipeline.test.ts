@@ -15,14 +15,22 @@ describe('PipelineStack (Lanes-Pipeline)', () => {
     expect(outputs.sort()).toEqual(Object.values(PIPELINE_OUTPUTS).sort());
   });
 
-  it('describes its two workers for the lanes CLI', () => {
+  it('describes its two workers and its ingress for the lanes CLI', () => {
     const descriptors = Object.values(
       template.findOutputs('*', { Description: DESCRIPTOR_DESCRIPTION }),
     );
-    const names = descriptors
+    const kindsAndNames = descriptors
       .map((output) => JSON.stringify(output.Value))
-      .map((text) => /\\"name\\":\\"([\w-]+)\\"/.exec(text)?.[1]);
-    expect(names.sort()).toEqual(['notifications', 'orders']);
+      .map((text) => {
+        const kind = /\\"kind\\":\\"([\w-]+)\\"/.exec(text)?.[1];
+        const name = /\\"name\\":\\"([\w-]+)\\"/.exec(text)?.[1];
+        return `${kind}:${name}`;
+      });
+    expect(kindsAndNames.sort()).toEqual([
+      'ingress:Ingress',
+      'worker:notifications',
+      'worker:orders',
+    ]);
   });
 
   it('has a FIFO hot path and a standard cold path, both subscribed to orders.', () => {

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -187,6 +187,60 @@ describe('Ingress', () => {
       expect(() => synth({ mode: 'direct', lanes: 4 })).toThrow(
         /eventBus and lanes only apply to the eventbridge and both modes \(given mode direct\)/,
       );
+    });
+
+    it('rejects a target retry policy outside what EventBridge takes, and a FIFO DLQ', () => {
+      expect(() => synth({ mode: 'eventbridge', retryAttempts: 186 })).toThrow(
+        /retryAttempts must be an integer between 0 and 185 \(given 186\)/,
+      );
+      expect(() => synth({ mode: 'eventbridge', maxEventAge: Duration.seconds(30) })).toThrow(
+        /maxEventAge must be between 60 seconds and 24 hours \(given 30 seconds\)/,
+      );
+      const stack = new Stack(new App(), 'Fifo');
+      expect(
+        () =>
+          new Ingress(stack, 'Ingress', {
+            mode: 'eventbridge',
+            deadLetterQueue: new sqs.Queue(stack, 'Dlq', { fifo: true }),
+            groups: [{ name: 'a', typePrefixes: ['a.'], queue: new sqs.Queue(stack, 'A') }],
+          }),
+      ).toThrow(/deadLetterQueue must be a standard queue/);
+      expect(() => synth({ mode: 'direct', retryAttempts: 3 })).toThrow(
+        /only apply to the EventBridge targets of the eventbridge and both modes/,
+      );
+    });
+
+    it('gives every lane rule target the DLQ, a retry policy, and alarms on the deliveries', () => {
+      const { template, ingress } = synth({ mode: 'eventbridge', lanes: 2 });
+      template.resourceCountIs('AWS::Events::Rule', 3);
+      template.allResourcesProperties('AWS::Events::Rule', {
+        Targets: [
+          Match.objectLike({
+            DeadLetterConfig: {
+              Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('TargetDeadLetterQueue'), 'Arn'] },
+            },
+            RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+          }),
+        ],
+      });
+      // EventBridge may send to the DLQ, from these rules only.
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'sqs:SendMessage',
+              Principal: { Service: 'events.amazonaws.com' },
+              Condition: { ArnEquals: { 'aws:SourceArn': Match.anyValue() } },
+            }),
+          ]),
+        },
+      });
+      expect(Object.keys(ingress.alarms ?? {})).toEqual([
+        'failedInvocations',
+        'deadLetteredInvocations',
+        'lostInvocations',
+        'deadLetterDepth',
+      ]);
     });
 
     it('rejects an unknown mode', () => {

@@ -86,8 +86,23 @@ describe('Worker', () => {
       expect(Object.keys(sendToSource)).toHaveLength(0);
     });
 
-    it('creates the four alarms', () => {
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    it('creates its seven alarms: age, DLQ depth, errors, throttles, failed and dead-lettered events, duration', () => {
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+      for (const metric of ['EventsFailed', 'EventsDeadLettered']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'lanes',
+          MetricName: metric,
+          Dimensions: [{ Name: 'service', Value: 'Worker' }],
+          Statistic: 'Sum',
+          Threshold: 1,
+        });
+      }
+      // 90 % of the 15 s timeout.
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Duration',
+        Statistic: 'Maximum',
+        Threshold: 13_500,
+      });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateAgeOfOldestMessage',
         Threshold: 300,

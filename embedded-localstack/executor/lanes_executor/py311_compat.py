@@ -21,3 +21,23 @@ if sys.version_info < (3, 13) and not isinstance(threading.Lock, type):
             return _thread.allocate_lock()
 
     threading.Lock = Lock
+
+# ``localstack/services/kms/models.py`` (``generate_key_material_id``) calls
+# ``uuid.uuid5(namespace, key_material)`` with ``bytes``, which ``uuid5`` accepts from Python 3.12
+# on; on 3.11 every KMS CreateKey fails with "encoding without a string argument". This wrapper
+# gives 3.11 the 3.12 behaviour (bytes are hashed as they are) and leaves str names untouched.
+import uuid
+
+if sys.version_info < (3, 12) and not getattr(uuid.uuid5, "_lanes_accepts_bytes", False):
+    _uuid5 = uuid.uuid5
+
+    def uuid5(namespace, name):
+        if isinstance(name, (bytes, bytearray)):
+            from hashlib import sha1
+
+            digest = sha1(namespace.bytes + bytes(name)).digest()
+            return uuid.UUID(bytes=digest[:16], version=5)
+        return _uuid5(namespace, name)
+
+    uuid5._lanes_accepts_bytes = True
+    uuid.uuid5 = uuid5

@@ -1,7 +1,12 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
-import { CoordinationTable, SingletonScheduledFunction } from 'lanes/constructs';
+import {
+  AlarmTopic,
+  CoordinationTable,
+  PipelineDashboard,
+  SingletonScheduledFunction,
+} from 'lanes/constructs';
 import { functionEntry, referenceFunctionProps } from './function-props.ts';
 
 /** Output keys of Lanes-Coordination; tests and benchmarks read them by these names. */
@@ -19,13 +24,17 @@ export const COORDINATION_OUTPUTS = {
 export class CoordinationStack extends Stack {
   public readonly coordination: CoordinationTable;
   public readonly sample: SingletonScheduledFunction;
+  public readonly alarms: AlarmTopic;
+  public readonly dashboard: PipelineDashboard;
 
   public constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
+    this.alarms = new AlarmTopic(this, 'Alarms');
+    const alarmAction = this.alarms.topic;
     this.coordination = new CoordinationTable(this, 'Coordination', {
-      // A reference stack: removable, no backups.
+      // A reference stack: removable.
       removalPolicy: RemovalPolicy.DESTROY,
-      pointInTimeRecovery: false,
+      alarmAction,
     });
     this.sample = new SingletonScheduledFunction(this, 'SampleSchedule', {
       functionProps: referenceFunctionProps,
@@ -36,6 +45,11 @@ export class CoordinationStack extends Stack {
       partitions: 2,
       catchUpWindows: 3,
       timeout: Duration.seconds(30),
+      alarmAction,
+    });
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+      schedules: [this.sample],
+      coordinationTables: [this.coordination],
     });
     new CfnOutput(this, COORDINATION_OUTPUTS.TABLE_NAME, {
       value: this.coordination.table.tableName,

@@ -5,6 +5,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
+  type AlarmDestination,
   LAMBDA_TRANSIENT_ERRORS,
   lambdaStep,
   queueStep,
@@ -44,6 +45,8 @@ export interface OrderFulfilmentWorkflowProps {
   readonly heartbeatTimeout?: Duration;
   /** @default - CloudFormation generates a name */
   readonly stateMachineName?: string;
+  /** Where the workflow's alarms go. @default - alarms without actions */
+  readonly alarmAction?: AlarmDestination;
 }
 
 /**
@@ -117,6 +120,7 @@ export class OrderFulfilmentWorkflow extends Construct {
       statusTable: props.table,
       type: props.type,
       stateMachineName: props.stateMachineName,
+      alarmAction: props.alarmAction,
     });
     this.stateMachine = this.workflow.stateMachine;
   }

@@ -1,7 +1,14 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import { CoordinationTable, INGRESS_MODE, Ingress, Worker } from 'lanes/constructs';
+import {
+  AlarmTopic,
+  CoordinationTable,
+  INGRESS_MODE,
+  Ingress,
+  PipelineDashboard,
+  Worker,
+} from 'lanes/constructs';
 import { functionEntry, referenceFunctionProps } from './function-props.ts';
 
 /** Output keys of Lanes-Pipeline; the demo, tests and benchmarks read them by these names. */
@@ -39,19 +46,26 @@ export class PipelineStack extends Stack {
   public readonly orders: Worker;
   public readonly notifications: Worker;
   public readonly ingress: Ingress;
+  /** Every alarm of the pipeline publishes here. */
+  public readonly alarms: AlarmTopic;
+  public readonly dashboard: PipelineDashboard;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps = {}) {
     super(scope, id, props);
+    this.alarms = new AlarmTopic(this, 'Alarms');
+    const alarmAction = this.alarms.topic;
 
     this.results = new dynamodb.Table(this, 'Results', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // Idempotency records of both workers (idem#orders#<eventId>, idem#notifications#<eventId>).
     this.coordination = new CoordinationTable(this, 'Coordination', {
       removalPolicy: RemovalPolicy.DESTROY,
+      alarmAction,
     });
     const environment = {
       RESULTS_TABLE_NAME: this.results.tableName,
@@ -66,6 +80,7 @@ export class PipelineStack extends Stack {
       batchSize: 10,
       maxConcurrency: 10,
       reservedConcurrency: 10,
+      alarmAction,
     });
     this.notifications = new Worker(this, 'Notifications', {
       name: 'notifications',
@@ -76,6 +91,7 @@ export class PipelineStack extends Stack {
       batchSize: 50,
       maxBatchingWindow: Duration.seconds(1),
       maxConcurrency: 2,
+      alarmAction,
     });
     this.results.grantReadWriteData(this.orders.function);
     this.results.grantWriteData(this.notifications.function);
@@ -89,6 +105,12 @@ export class PipelineStack extends Stack {
         { name: 'orders', typePrefixes: ['orders.'], queue: this.orders.queue },
         { name: 'notifications', typePrefixes: ['orders.'], queue: this.notifications.queue },
       ],
+      alarmAction,
+    });
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+      workers: [this.orders, this.notifications],
+      ingresses: [this.ingress],
+      coordinationTables: [this.coordination],
     });
 
     const outputs: Record<(typeof PIPELINE_OUTPUTS)[keyof typeof PIPELINE_OUTPUTS], string> = {

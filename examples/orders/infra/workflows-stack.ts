@@ -1,9 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
-import { Worker } from 'lanes/constructs';
+import { AlarmTopic, newLanesFunction, PipelineDashboard, Worker } from 'lanes/constructs';
 import { CLAIM_CHECK_ENV, PAYLOAD_LIMITS } from 'lanes/workflows';
 import {
   FULFILMENT_KEYS,
@@ -55,9 +53,13 @@ export class WorkflowsStack extends Stack {
   public readonly stepWorker: Worker;
   public readonly direct: OrderFulfilmentWorkflow;
   public readonly queued: OrderFulfilmentWorkflow;
+  public readonly alarms: AlarmTopic;
+  public readonly dashboard: PipelineDashboard;
 
   constructor(scope: Construct, id: string, props: WorkflowsStackProps = {}) {
     super(scope, id, props);
+    this.alarms = new AlarmTopic(this, 'Alarms');
+    const alarmAction = this.alarms.topic;
     const thresholdBytes = props.claimCheckThresholdBytes ?? PAYLOAD_LIMITS.DEFAULT_THRESHOLD_BYTES;
     const chargeLimitCents = props.chargeLimitCents ?? DEFAULT_CHARGE_LIMIT_CENTS;
     const stepWorkerMaxConcurrency = props.stepWorkerMaxConcurrency ?? 4;
@@ -67,6 +69,7 @@ export class WorkflowsStack extends Stack {
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const environment = {
@@ -79,15 +82,18 @@ export class WorkflowsStack extends Stack {
     };
 
     const stepFunction = (step: FulfilmentStep) => {
-      const fn = new NodejsFunction(this, `${step[0]?.toUpperCase()}${step.slice(1)}Function`, {
-        ...referenceFunctionProps,
-        entry: functionEntry(`workflow-${step}`),
-        runtime: lambda.Runtime.NODEJS_24_X,
-        timeout: Duration.seconds(15),
-        memorySize: 256,
-        environment: { ...environment, POWERTOOLS_SERVICE_NAME: `workflow-${step}` },
-        bundling: { ...referenceFunctionProps.bundling, externalModules: [] },
-      });
+      const fn = newLanesFunction(
+        this,
+        `${step[0]?.toUpperCase()}${step.slice(1)}Function`,
+        {
+          entry: functionEntry(`workflow-${step}`),
+          handler: undefined,
+          timeout: Duration.seconds(15),
+          memorySize: 256,
+          environment: { ...environment, POWERTOOLS_SERVICE_NAME: `workflow-${step}` },
+        },
+        referenceFunctionProps,
+      );
       this.table.grantReadWriteData(fn);
       return fn;
     };
@@ -114,6 +120,7 @@ export class WorkflowsStack extends Stack {
       batchSize: 10,
       maxConcurrency: stepWorkerMaxConcurrency,
       reservedConcurrency: stepWorkerMaxConcurrency,
+      alarmAction,
     });
     this.table.grantReadWriteData(this.stepWorker.function);
 
@@ -121,6 +128,7 @@ export class WorkflowsStack extends Stack {
       table: this.table,
       dispatch: STEP_DISPATCH.DIRECT,
       functions,
+      alarmAction,
     });
     this.queued = new OrderFulfilmentWorkflow(this, 'Queued', {
       table: this.table,
@@ -129,6 +137,7 @@ export class WorkflowsStack extends Stack {
       // Counts from the send, so it must cover queue backlog (the worker's 5 minute message
       // age alarm) as well as the step; the worker heartbeats on pickup and every 10 s.
       heartbeatTimeout: Duration.minutes(5),
+      alarmAction,
     });
     this.queued.stateMachine.grantTaskResponse(this.stepWorker.function);
 
@@ -143,11 +152,17 @@ export class WorkflowsStack extends Stack {
       },
       batchSize: 10,
       maxConcurrency: 2,
+      alarmAction,
     });
     this.table.grantReadWriteData(this.starter.function);
     this.direct.workflow.grantStartExecution(this.starter.function);
     // DescribeExecution tells a duplicate (same input) from a conflict (different input).
     this.direct.workflow.grantRead(this.starter.function);
+
+    this.dashboard = new PipelineDashboard(this, 'Dashboard', {
+      workers: [this.starter, this.stepWorker],
+      workflows: [this.direct.workflow, this.queued.workflow],
+    });
 
     const outputs: Record<(typeof WORKFLOWS_OUTPUTS)[keyof typeof WORKFLOWS_OUTPUTS], string> = {
       WorkflowTableName: this.table.tableName,

@@ -53,6 +53,14 @@ describe('lanes CLI', () => {
     [['watch', '--bogus'], /Unknown option '--bogus'/],
     [['watch', '--interval', '0.1'], /--interval must be at least 0.5 seconds \(given 0.1\)/],
     [['dlq', 'purge'], /lanes dlq needs list or redrive \(given purge\)/],
+    [
+      ['dlq', 'list', '--worker', 'orders', '--ingress', 'Ingress'],
+      /name one of --worker, --ingress and --schedule \(given worker, ingress\)/,
+    ],
+    [
+      ['dlq', 'redrive', '--ingress', 'Ingress'],
+      /redrive works on a worker's DLQ \(given --ingress\)/,
+    ],
     [['workflow', 'show'], /lanes workflow needs show <business-key>/],
     [['localstack', 'restart'], /needs setup, start, status or stop \(given restart\)/],
     [['plan', '--rate', '10'], /lanes plan needs --rate and --processing-ms/],

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createWorkerHandler, type ProcessEvent } from '#functions/worker-handler.ts';
 import { ordersCatalogue } from '#orders/domain/order-events.ts';
 import { KeyBusyError } from '#shared/coordination/errors.ts';
@@ -164,6 +164,46 @@ describe('worker runtime', () => {
       const records = [1, 2, 3].map((n) => record(envelope('a', n)));
       const response = await handler({ Records: records });
       expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[1]?.messageId }]);
+    });
+  });
+
+  describe('structured logs', () => {
+    it("carry the event id, partition key and the producer's correlation id (else the event id) on each record's lines", async () => {
+      const lines: string[] = [];
+      const write = vi
+        .spyOn(process.stdout, 'write')
+        .mockImplementation((chunk: string | Uint8Array) => {
+          lines.push(String(chunk));
+          return true;
+        });
+      try {
+        const handler = createWorkerHandler({
+          catalogue: ordersCatalogue,
+          processEvent: async (_, { logger }) => logger.info('handling'),
+          deadLetter: new MemoryDeadLetters(),
+          logger: new Logger({ serviceName: 'test', logLevel: 'INFO' }),
+          metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
+        });
+        await handler(
+          {
+            Records: [
+              record(envelope('a', 1, { correlationId: 'request-42' })),
+              record(envelope('b', 2)),
+            ],
+          },
+          context,
+        );
+      } finally {
+        write.mockRestore();
+      }
+      const handling = lines
+        .flatMap((chunk) => chunk.split('\n'))
+        .filter((line) => line.includes('"handling"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(handling.map((l) => [l.eventId, l.partitionKey, l.correlation_id])).toEqual([
+        ['e-a-1', 'a', 'request-42'],
+        ['e-b-2', 'b', 'e-b-2'],
+      ]);
     });
   });
 });

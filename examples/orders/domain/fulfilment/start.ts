@@ -34,7 +34,9 @@ export async function startFulfilment(
   const order = event.data as FulfilmentRequested;
   const source = `event ${event.id} (${event.type})`;
   try {
-    const input = await toFulfilmentInput(order, executionNameFor(order.orderId), deps.claimCheck);
+    // The producer's correlation id when it set one, so the workflow's logs join the request's.
+    const correlationId = event.correlationId ?? executionNameFor(order.orderId);
+    const input = await toFulfilmentInput(order, correlationId, deps.claimCheck);
     return await deps.starter.start(order.orderId, input, source);
   } catch (error) {
     if (
