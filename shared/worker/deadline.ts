@@ -83,9 +83,15 @@ export class InvocationDeadline {
     return Math.max(0, this.#stopAtMs - this.#now());
   }
 
-  /** Whether a record may start now: the time to the stop point covers one record's budget. */
+  /**
+   * Whether a record may start now: the time to the stop point covers one record's budget. A
+   * budget cut to the invocation covers whatever time is left (a millisecond gone since the start
+   * must not refuse every record).
+   */
   public canStart(): boolean {
-    return !this.#controller.signal.aborted && this.msToStop() >= this.recordBudgetMs;
+    if (this.#controller.signal.aborted) return false;
+    const left = this.msToStop();
+    return this.budgetClamped ? left > 0 : left >= this.recordBudgetMs;
   }
 
   /** How long a record started now may run: its budget, or less if the stop point is nearer. */
