@@ -7,6 +7,8 @@
  * import { Worker } from 'lanes/constructs';
  * const worker = new Worker(this, 'Orders', { entry: 'functions/orders-worker.ts', maxConcurrency: 10 });
  */
+export * from './autoscaling.ts';
+export type { WorkerCanaryProps } from './canary.ts';
 export * from './coordination-schedule.ts';
 export * from './coordination-table.ts';
 export type { LanesFunctionProps } from './function-props.ts';

@@ -1,10 +1,17 @@
 import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WORKER_ENV } from '../shared/worker/env.ts';
+import {
+  canaryAlias,
+  canaryDeploymentGroup,
+  canaryRules,
+  type WorkerCanaryProps,
+} from './canary.ts';
 import { describeForDiscovery } from './discovery.ts';
 import { type LanesFunctionProps, newLanesFunction } from './function-props.ts';
 import { enforceRules } from './validation.ts';
@@ -141,6 +148,15 @@ export interface WorkerProps {
    * @default - alarms are created without actions
    */
   readonly alarmAction?: cloudwatch.IAlarmAction;
+  /**
+   * Canary releases: the mapping consumes through an alias of the function's current version, and
+   * a deploy of new code shifts `percent` of the invocations to the new version for `interval`,
+   * then all of them (CodeDeploy's Lambda deployment group on AWS, with the worker's alarms as
+   * rollback triggers; on the embedded LocalStack the deploy sets the alias weights and
+   * `lanes canary promote|rollback` ends the canary). `lanes canary status|promote|rollback`.
+   * @default - no alias: every deploy switches all invocations to the new code at once
+   */
+  readonly canary?: WorkerCanaryProps;
 }
 
 /**
@@ -214,6 +230,18 @@ export class Worker extends Construct {
   /** The event source mapping of `queue`. */
   public readonly eventSource: SqsEventSource;
   public readonly alarms: WorkerAlarms;
+  /** The maximum concurrency of the worker's own mapping (undefined in provisioned mode). */
+  public readonly maxConcurrency: number | undefined;
+  /** Provisioned pollers of the worker's own mapping, when in provisioned mode. */
+  public readonly provisionedPollers: WorkerProvisionedPollers | undefined;
+  /** With `canary`: the alias the mappings invoke (weighted between two versions during a canary). */
+  public readonly alias: lambda.Alias | undefined;
+  /** With `canary`: the CodeDeploy deployment group that shifts the alias on AWS. */
+  public readonly deploymentGroup: codedeploy.LambdaDeploymentGroup | undefined;
+  /** Reserved concurrency of a new function (undefined when none or for an existing function). */
+  public get reservedConcurrency(): number | undefined {
+    return this.#reservedConcurrency;
+  }
   /**
    * Sum of maxConcurrency over the worker's event sources; a provisioned source counts the
    * invocations its minimum pollers drive (minimumPollers x 10).
@@ -240,6 +268,8 @@ export class Worker extends Construct {
       (batchingWindow && !batchingWindow.isUnresolved() ? batchingWindow.toSeconds() : 0);
     const visibilityTimeout = props.visibilityTimeout ?? Duration.seconds(minVisibilitySeconds);
     this.#reservedConcurrency = props.reservedConcurrency;
+    this.maxConcurrency = maxConcurrency;
+    this.provisionedPollers = provisioned;
 
     const reserved = props.reservedConcurrency;
     const reservedKnown = reserved !== undefined && !Token.isUnresolved(reserved);
@@ -319,6 +349,7 @@ export class Worker extends Construct {
         message: () =>
           `environment must not set ${reservedEnv.join(', ')} (reserved for the worker runtime, set by this construct); remove them.`,
       },
+      ...canaryRules(props.canary),
     ]);
 
     this.deadLetterQueue =
@@ -359,6 +390,7 @@ export class Worker extends Construct {
       }
     }
     this.deadLetterQueue.grantSendMessages(this.function);
+    this.alias = props.canary ? canaryAlias(this, this.function, props.canary) : undefined;
 
     this.eventSource = this.#addSource(this.queue, {
       batchSize: props.batchSize,
@@ -367,12 +399,23 @@ export class Worker extends Construct {
       ...(provisioned ? { provisionedPollers: provisioned } : {}),
     });
     this.alarms = this.#createAlarms(props);
+    this.deploymentGroup =
+      props.canary && this.alias
+        ? canaryDeploymentGroup(this, this.alias, props.canary, Object.values(this.alarms))
+        : undefined;
     describeForDiscovery(this, {
       kind: 'worker',
       name: this.name,
       functionName: this.function.functionName,
       queueUrl: this.queue.queueUrl,
       deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+      ...(this.alias ? { alias: this.alias.aliasName } : {}),
+      ...(this.deploymentGroup
+        ? {
+            codeDeployApplication: this.deploymentGroup.application.applicationName,
+            deploymentGroup: this.deploymentGroup.deploymentGroupName,
+          }
+        : {}),
     });
   }
 
@@ -493,7 +536,8 @@ export class Worker extends Construct {
         : {}),
       reportBatchItemFailures: true,
     });
-    this.function.addEventSource(source);
+    // A canary worker's mappings invoke the alias, so its weights split the batches.
+    (this.alias ?? this.function).addEventSource(source);
     // The runtime's per-key policy requeues a busy key's event as a delayed copy on a standard
     // queue before the redrive policy would dead-letter it (FIFO queues are only postponed).
     if (!queue.fifo) queue.grantSendMessages(this.function);
