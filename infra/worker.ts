@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -435,7 +435,16 @@ export class Worker extends Construct {
         reservedConcurrency: props.reservedConcurrency,
         environment: { ...props.environment, ...runtimeEnvironment },
       },
-      props.functionProps,
+      props.canary
+        ? {
+            ...props.functionProps,
+            // A canary rolls back to the previous version: it must outlive the deploy that replaced it.
+            currentVersionOptions: {
+              removalPolicy: RemovalPolicy.RETAIN,
+              ...props.functionProps?.currentVersionOptions,
+            },
+          }
+        : props.functionProps,
     );
   }
 

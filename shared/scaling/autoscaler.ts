@@ -81,6 +81,8 @@ export function autoscalerStateKey(scheduleName: string): string {
 export interface PeriodDecision extends ScalingDecision {
   readonly worker: string;
   readonly periodStartMs: number;
+  /** When the decision was made (the clock the policy, floors included, was evaluated at). */
+  readonly decidedAtMs: number;
   readonly inputs: ScalingInputs;
   /** What was changed, in order (empty for a hold). */
   readonly applied: readonly string[];
@@ -166,6 +168,7 @@ export class Autoscaler {
     const outcome: PeriodDecision = {
       worker: config.worker,
       periodStartMs: window.windowStartMs,
+      decidedAtMs: nowMs,
       ...decision,
       ...(error ? { to: decision.from } : {}),
       inputs,

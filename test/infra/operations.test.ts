@@ -287,6 +287,8 @@ describe('Worker canary', () => {
       intervalSeconds: 600,
     });
     template.resourceCountIs('AWS::Lambda::Version', 1);
+    // The previous version must outlive the deploy that replaces it: the canary routes to both.
+    template.hasResource('AWS::Lambda::Version', { DeletionPolicy: 'Retain' });
     // The mapping invokes function:live (the alias ARN), not the function itself.
     const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
     expect(JSON.stringify(mapping?.Properties.FunctionName)).toMatch(/":live"/);

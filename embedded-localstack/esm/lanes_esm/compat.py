@@ -62,6 +62,27 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "LambdaAliasProvider.update",
         "8aa093e2f1d4a324",
     ),
+    "ChangeSetModel._resolve_requires_replacement": (
+        "localstack.services.cloudformation.engine.v2.change_set_model",
+        "ChangeSetModel._resolve_requires_replacement",
+        "beabaec47ce89d9e",
+    ),
+    "ChangeSetModel._resolve_intrinsic_function_ref": (
+        "localstack.services.cloudformation.engine.v2.change_set_model",
+        "ChangeSetModel._resolve_intrinsic_function_ref",
+        "73aa930a75597b66",
+    ),
+    "LambdaVersionProvider.delete": (
+        f"{_LAMBDA}.resource_providers.aws_lambda_version",
+        "LambdaVersionProvider.delete",
+        "206a77d5f491e702",
+    ),
+    "LambdaProvider.update_alias": (f"{_LAMBDA}.provider", "LambdaProvider.update_alias", "c57b115049a7d168"),
+    "LambdaProvider._create_routing_config_model": (
+        f"{_LAMBDA}.provider",
+        "LambdaProvider._create_routing_config_model",
+        "f3e70cacc1d3c863",
+    ),
     # The weighted routing of an alias's invocations (a local canary relies on it).
     "LambdaService.invoke": (
         f"{_LAMBDA}.invocation.lambda_service",

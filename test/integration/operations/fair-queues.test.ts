@@ -1,3 +1,7 @@
+import {
+  GetEventSourceMappingCommand,
+  UpdateEventSourceMappingCommand,
+} from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineEvent, EventCatalogue } from '#shared/events/catalogue.ts';
@@ -9,6 +13,7 @@ import {
   createRecorderFunction,
   createRecordsTable,
   invocations,
+  lambda,
   lanesMappingAvailable,
   NEEDS_EMBEDDED,
   Resources,
@@ -84,7 +89,11 @@ async function recordsOf(label: string) {
 async function scenario(fair: boolean) {
   const label = fair ? 'fair' : 'plain';
   const publisher = publisherFor(fair);
+  // The backlog is all there before the worker starts on it (the publisher alone is slower
+  // than the worker, which would keep up and leave no backlog).
+  await setMappingEnabled(false);
   await publish(publisher, 'noisy', NOISY, label);
+  await setMappingEnabled(true);
   // The noisy tenant is being worked on: its messages fill the 5 x 10 in flight.
   await waitUntil(
     'the noisy backlog to be under way',
@@ -120,6 +129,22 @@ async function scenario(fair: boolean) {
   };
 }
 
+let mappingUuid = '';
+
+async function setMappingEnabled(enabled: boolean) {
+  await lambda.send(new UpdateEventSourceMappingCommand({ UUID: mappingUuid, Enabled: enabled }));
+  const wanted = enabled ? 'Enabled' : 'Disabled';
+  await waitUntil(
+    `mapping ${wanted}`,
+    async () => {
+      const { State } = await lambda.send(new GetEventSourceMappingCommand({ UUID: mappingUuid }));
+      return { done: State === wanted, value: State, state: String(State) };
+    },
+    60_000,
+    200,
+  );
+}
+
 beforeAll(async () => {
   available = await lanesMappingAvailable();
   if (!available) return;
@@ -131,7 +156,7 @@ beforeAll(async () => {
     runId: run,
     workMs: 20,
   });
-  await createMapping(resources, {
+  mappingUuid = await createMapping(resources, {
     FunctionName: fn,
     EventSourceArn: queue.arn,
     BatchSize: 10,
