@@ -148,7 +148,8 @@ export interface ScalingDecision {
  * needed the current concurrency (so a draining queue is not scaled in mid-burst), and then goes
  * straight to what is needed. Bounds (min, max, schedule floors) always hold, cooldown or not.
  * Reserved concurrency, when the function has one, is kept at least the sum of its mappings'
- * maximum concurrency, and never lowered below the deployed reservation.
+ * maximum concurrency, and lowered again after a scale-in, never below the deployed reservation
+ * (`baseReservedConcurrency`; without one it is only ever raised).
  *
  * Our own: Application Auto Scaling has no target for an event source mapping's maximum
  * concurrency, and KEDA scales Kubernetes workloads; the proportional rules are theirs (target
@@ -269,7 +270,10 @@ function plannedReservation(
   if (reserved === undefined) return undefined;
   const needed = to + inputs.otherMappingsConcurrency;
   if (reserved < needed) return { from: reserved, to: needed };
-  const base = policy.baseReservedConcurrency ?? needed;
+  // Back down only to the deployed reservation: without one, a reservation someone set by hand
+  // (lanes scale --reserved) is not the scaler's to take away.
+  const base = policy.baseReservedConcurrency;
+  if (base === undefined) return { from: reserved, to: reserved };
   const target = Math.max(base, needed);
   return { from: reserved, to: reserved > target ? target : reserved };
 }

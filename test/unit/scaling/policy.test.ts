@@ -146,6 +146,14 @@ describe('decideConcurrency', () => {
     expect(back).toMatchObject({ to: 2, reserved: { from: 18, to: 6 } });
     const none = decideConcurrency(policy, { ...idle, visible: 1_500 }, {}, 0);
     expect(none.reserved).toBeUndefined();
+    // Without a deployed reservation, one set by hand is raised when needed but never lowered.
+    const byHand = decideConcurrency(
+      policy,
+      { ...idle, currentMaxConcurrency: 3, reservedConcurrency: 4 },
+      {},
+      60_000,
+    );
+    expect(byHand).toMatchObject({ to: 2, reserved: { from: 4, to: 4 } });
   });
 });
 
