@@ -11,12 +11,15 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../embedded-localstack/settings.ts';
 import { LanesError } from '../shared/errors.ts';
+import { canaryCommand } from './canary.ts';
 import type { Command } from './command.ts';
 import { deployCommand } from './deploy-command.ts';
 import { dlqCommand } from './dlq.ts';
+import { drainCommand, resumeCommand } from './drain.ts';
 import { localstackCommand } from './localstack-command.ts';
-import { scaleCommand, watchCommand } from './ops.ts';
+import { watchCommand } from './ops.ts';
 import { planCommand } from './plan.ts';
+import { scaleCommand } from './scale.ts';
 import { simulateCommand } from './simulate.ts';
 import { UsageError } from './usage.ts';
 import { workflowCommand } from './workflow.ts';
@@ -26,6 +29,9 @@ const COMMANDS: readonly Command[] = [
   deployCommand,
   watchCommand,
   scaleCommand,
+  drainCommand,
+  resumeCommand,
+  canaryCommand,
   dlqCommand,
   workflowCommand,
   planCommand,

@@ -1,16 +1,11 @@
 import { parseArgs } from 'node:util';
-import {
-  GetFunctionConcurrencyCommand,
-  LambdaClient,
-  ListEventSourceMappingsCommand,
-  PutFunctionConcurrencyCommand,
-  UpdateEventSourceMappingCommand,
-} from '@aws-sdk/client-lambda';
+import { GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type EsmMappingStats, readEsmStats } from '../embedded-localstack/esm-stats.ts';
 import { queueDepths } from '../shared/dlq/depth.ts';
-import type { Command, Print } from './command.ts';
-import { type DeployedWorker, discoverApp, pickByName } from './discovery.ts';
+import { mappingsOf } from '../shared/scaling/mapping.ts';
+import type { Command } from './command.ts';
+import { type DeployedWorker, discoverApp } from './discovery.ts';
 import { connectToDeployedTarget } from './target.ts';
 import { integerOption, UsageError } from './usage.ts';
 
@@ -26,6 +21,12 @@ export interface WorkerSnapshot {
   readonly deadLetters: number;
   readonly reservedConcurrency?: number;
   readonly maxConcurrency?: number;
+  /** Provisioned mode: the mapping's pollers. */
+  readonly provisionedPollers?: {
+    readonly minimumPollers: number;
+    readonly maximumPollers: number;
+  };
+  readonly mappingUuid?: string;
   readonly mappingState?: string;
   /** Invocations of the mapping in flight now (embedded LocalStack only). */
   readonly concurrency?: number;
@@ -56,16 +57,18 @@ function liveFigures(stats: EsmMappingStats | undefined): Partial<WorkerSnapshot
   };
 }
 
-async function mappingOf(lambda: LambdaClient, functionName: string, queueUrl: string) {
-  const { EventSourceMappings = [] } = await lambda.send(
-    new ListEventSourceMappingsCommand({ FunctionName: functionName }),
-  );
+/** The mapping of a worker's own queue (a canary worker's mappings are on its alias). */
+export async function mappingOf(
+  lambda: LambdaClient,
+  worker: Pick<DeployedWorker, 'functionName' | 'queueUrl' | 'alias'>,
+) {
+  const all = await mappingsOf(lambda, {
+    functionName: worker.functionName,
+    ...(worker.alias ? { aliasName: worker.alias } : {}),
+  });
   // The worker's own queue: its ARN ends with the queue name the URL ends with.
-  const queueName = queueUrl.split('/').pop() ?? '';
-  return (
-    EventSourceMappings.find((m) => m.EventSourceArn?.endsWith(`:${queueName}`)) ??
-    EventSourceMappings[0]
-  );
+  const queueName = worker.queueUrl.split('/').pop() ?? '';
+  return all.find((m) => m.EventSourceArn?.endsWith(`:${queueName}`)) ?? all[0];
 }
 
 /**
@@ -88,7 +91,7 @@ export async function snapshotWorkers(
         queueDepths(worker.queueUrl, sqs),
         queueDepths(worker.deadLetterQueueUrl, sqs),
         lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: worker.functionName })),
-        mappingOf(lambda, worker.functionName, worker.queueUrl),
+        mappingOf(lambda, worker),
       ]);
       return {
         worker: worker.name,
@@ -102,6 +105,15 @@ export async function snapshotWorkers(
         ...(mapping?.ScalingConfig?.MaximumConcurrency !== undefined
           ? { maxConcurrency: mapping.ScalingConfig.MaximumConcurrency }
           : {}),
+        ...(mapping?.ProvisionedPollerConfig
+          ? {
+              provisionedPollers: {
+                minimumPollers: mapping.ProvisionedPollerConfig.MinimumPollers ?? 2,
+                maximumPollers: mapping.ProvisionedPollerConfig.MaximumPollers ?? 200,
+              },
+            }
+          : {}),
+        ...(mapping?.UUID ? { mappingUuid: mapping.UUID } : {}),
         ...(mapping?.State ? { mappingState: mapping.State } : {}),
         ...liveFigures(figures.get(mapping?.UUID ?? '')),
       };
@@ -157,137 +169,3 @@ export const watchCommand: Command = {
     return 0;
   },
 };
-
-/**
- * Checks a run-time scaling request with the same rules the Worker construct applies at synth
- * time: the mapping's maximum concurrency is 2..1000, and reserved concurrency must leave room for
- * it (a smaller reservation throttles polled batches, which then count as receives and reach the
- * DLQ).
- */
-export function validateScaling(
-  request: { reserved?: number; maxConcurrency?: number },
-  current: Pick<WorkerSnapshot, 'reservedConcurrency' | 'maxConcurrency'>,
-): string[] {
-  const problems: string[] = [];
-  const { reserved, maxConcurrency } = request;
-  if (
-    maxConcurrency !== undefined &&
-    (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000)
-  ) {
-    problems.push(
-      `--max-concurrency must be an integer between 2 and 1000 (given ${maxConcurrency})`,
-    );
-  }
-  if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 0)) {
-    problems.push(`--reserved must be a non-negative integer (given ${reserved})`);
-  }
-  const effectiveReserved = reserved ?? current.reservedConcurrency;
-  const effectiveMax = maxConcurrency ?? current.maxConcurrency;
-  if (
-    effectiveReserved !== undefined &&
-    effectiveMax !== undefined &&
-    effectiveReserved < effectiveMax
-  ) {
-    problems.push(
-      `reserved concurrency ${effectiveReserved} is below the mapping's maximum concurrency ${effectiveMax}: ` +
-        `throttled batches would count as receives and healthy messages could reach the DLQ. ` +
-        `Set --reserved to at least ${effectiveMax} or lower --max-concurrency.`,
-    );
-  }
-  return problems;
-}
-
-export const scaleCommand: Command = {
-  name: 'scale',
-  summary: "change a worker's reserved concurrency and mapping maximum concurrency at run time",
-  usage: `lanes scale <worker> [--reserved N] [--max-concurrency N] [--stack NAME]
-
-  <worker>             a worker's name (lanes watch lists them; <stack>/<name> when ambiguous)
-  --reserved N         the function's reserved concurrency
-  --max-concurrency N  the event source mapping's maximum concurrency (2..1000)
-  Refuses a reservation below the maximum concurrency: throttled batches count as receives.`,
-  async run(args, print) {
-    const { values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        reserved: { type: 'string' },
-        'max-concurrency': { type: 'string' },
-        stack: { type: 'string', multiple: true },
-      },
-    });
-    const reserved = integerOption('reserved', values.reserved);
-    const maxConcurrency = integerOption('max-concurrency', values['max-concurrency'], {
-      min: 2,
-      max: 1000,
-    });
-    if (reserved === undefined && maxConcurrency === undefined) {
-      throw new UsageError('lanes scale needs --reserved N and/or --max-concurrency N');
-    }
-    await connectToDeployedTarget();
-    const { workers } = await discoverApp({ stacks: values.stack });
-    const worker = pickByName('worker', workers, positionals[0]);
-    const lambda = new LambdaClient({});
-    const [current] = await snapshotWorkers([worker], new SQSClient({}), lambda);
-    if (!current) throw new UsageError(`No state for worker ${worker.name}`);
-    const problems = validateScaling(
-      {
-        ...(reserved !== undefined ? { reserved } : {}),
-        ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
-      },
-      current,
-    );
-    if (problems.length > 0) {
-      throw new UsageError(`Cannot scale ${worker.name}:\n- ${problems.join('\n- ')}`);
-    }
-    await applyScaling(worker, current, { reserved, maxConcurrency }, lambda, print);
-    return 0;
-  },
-};
-
-async function applyScaling(
-  worker: DeployedWorker,
-  current: WorkerSnapshot,
-  request: { reserved: number | undefined; maxConcurrency: number | undefined },
-  lambda: LambdaClient,
-  print: Print,
-): Promise<void> {
-  const { reserved, maxConcurrency } = request;
-  // Raise the reservation before the mapping's cap, and lower it after, so the pair never breaks the rule.
-  const raiseFirst = reserved !== undefined && reserved >= (current.reservedConcurrency ?? 0);
-  const putReserved = async () => {
-    if (reserved === undefined) return;
-    await lambda.send(
-      new PutFunctionConcurrencyCommand({
-        FunctionName: worker.functionName,
-        ReservedConcurrentExecutions: reserved,
-      }),
-    );
-    print(
-      `[scale] ${worker.name}: reserved concurrency ${current.reservedConcurrency ?? '-'} -> ${reserved}`,
-    );
-  };
-  const putMax = async () => {
-    if (maxConcurrency === undefined) return;
-    const mapping = await mappingOf(lambda, worker.functionName, worker.queueUrl);
-    if (!mapping?.UUID) {
-      throw new UsageError(`${worker.functionName} has no event source mapping to scale`);
-    }
-    await lambda.send(
-      new UpdateEventSourceMappingCommand({
-        UUID: mapping.UUID,
-        ScalingConfig: { MaximumConcurrency: maxConcurrency },
-      }),
-    );
-    print(
-      `[scale] ${worker.name}: mapping maximum concurrency ${current.maxConcurrency ?? '-'} -> ${maxConcurrency}`,
-    );
-  };
-  if (raiseFirst) {
-    await putReserved();
-    await putMax();
-  } else {
-    await putMax();
-    await putReserved();
-  }
-}

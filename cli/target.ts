@@ -1,4 +1,4 @@
-import { awsEnvironment, operationsTarget } from '../embedded-localstack/lifecycle.ts';
+import { awsEnvironment, operationsTarget, type Target } from '../embedded-localstack/lifecycle.ts';
 
 /**
  * Points the AWS SDK at the target of an operations command (watch, scale, dlq, workflow): an
@@ -6,6 +6,8 @@ import { awsEnvironment, operationsTarget } from '../embedded-localstack/lifecyc
  * embedded LocalStack. Starts nothing. Called after the command's arguments are checked, so a
  * usage error is reported as one even when nothing runs.
  */
-export async function connectToDeployedTarget(): Promise<void> {
-  Object.assign(process.env, awsEnvironment(await operationsTarget()));
+export async function connectToDeployedTarget(): Promise<Target> {
+  const target = await operationsTarget();
+  Object.assign(process.env, awsEnvironment(target));
+  return target;
 }

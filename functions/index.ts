@@ -14,6 +14,7 @@ export { type DeadLetterSink, SqsDeadLetterSink } from '../shared/worker/dead-le
 export { DELIVERY, type Delivery } from '../shared/worker/decode.ts';
 export * from '../shared/worker/errors.ts';
 export type { RetryDelay } from '../shared/worker/retry-delay.ts';
+export * from './autoscaler-handler.ts';
 export * from './direct-step-handler.ts';
 export * from './schedule-handler.ts';
 export * from './worker-handler.ts';

@@ -8,6 +8,8 @@
  * const worker = new Worker(this, 'Orders', { entry: 'functions/orders-worker.ts', maxConcurrency: 10 });
  */
 export * from './alarms.ts';
+export * from './autoscaling.ts';
+export type { WorkerCanaryProps } from './canary.ts';
 export * from './coordination-schedule.ts';
 export * from './coordination-table.ts';
 export * from './dashboard.ts';

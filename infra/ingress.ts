@@ -53,6 +53,15 @@ export interface ComponentGroup {
   readonly typePrefixes: readonly string[];
   /** The group's queue; FIFO queues keep per-key order. */
   readonly queue: sqs.IQueue;
+  /**
+   * Fair mode (SQS fair queues): the queue is a standard queue and the publisher gives every
+   * message MessageGroupId = its partition key, so each key (tenant) is a tenant to SQS, which
+   * moves a noisy tenant's messages back behind the quiet ones'. No per-key order, keys are
+   * processed in parallel; pair it with the runtime's `keyConcurrency` `limit(k)` for a hard cap
+   * per tenant. Direct mode only: an EventBridge rule cannot set a per-key MessageGroupId.
+   * @default false
+   */
+  readonly fair?: boolean;
 }
 
 /** One entry of the routing table the direct publisher uses. */
@@ -61,6 +70,8 @@ export interface IngressRoute {
   readonly typePrefixes: readonly string[];
   readonly queueUrl: string;
   readonly fifo: boolean;
+  /** A fair queue: the publisher sets MessageGroupId = partition key on a standard queue. */
+  readonly fair: boolean;
 }
 
 export interface IngressProps extends AlarmDestinationProps, TargetDeliveryProps {
@@ -161,6 +172,8 @@ export class Ingress extends Construct {
       (group) => group.typePrefixes.length === 0 || group.typePrefixes.some((p) => p.length === 0),
     );
     const fifoGroups = props.groups.filter((group) => group.queue.fifo).length;
+    const fairFifo = props.groups.filter((group) => group.fair && group.queue.fifo);
+    const fairGroups = props.groups.filter((group) => group.fair);
     const ruleCount = fifoGroups * lanes + (props.groups.length - fifoGroups);
     enforceRules(this, [
       {
@@ -216,6 +229,16 @@ export class Ingress extends Construct {
           `deadLetterQueue, retryAttempts and maxEventAge only apply to the EventBridge targets of the eventbridge and both modes (given mode ${this.mode}); remove them or change mode.`,
       },
       {
+        broken: fairFifo.length > 0,
+        message: () =>
+          `fair groups need a standard queue (group ${fairFifo.map((g) => g.name).join(', ')} has a FIFO queue): SQS fair queues are standard queues with a MessageGroupId per tenant. Use a standard queue (Worker fifo: false) or drop fair for per-key order.`,
+      },
+      {
+        broken: usesBus && fairGroups.length > 0,
+        message: () =>
+          `fair groups need mode direct (given mode ${this.mode}, fair group ${fairGroups.map((g) => g.name).join(', ')}): an EventBridge rule can set only a static MessageGroupId, so events over the bus would reach the queue without their tenant. Use mode direct, or drop fair.`,
+      },
+      {
         broken: !usesBus && (props.eventBus !== undefined || props.lanes !== undefined),
         message: () =>
           `eventBus and lanes only apply to the eventbridge and both modes (given mode ${this.mode}); remove them or change mode.`,
@@ -228,6 +251,7 @@ export class Ingress extends Construct {
       typePrefixes: [...group.typePrefixes],
       queueUrl: group.queue.queueUrl,
       fifo: group.queue.fifo,
+      fair: group.fair ?? false,
     }));
 
     const rules: Record<string, events.Rule[]> = {};

@@ -1,4 +1,5 @@
-import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import type * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -6,6 +7,12 @@ import { Construct } from 'constructs';
 import { LANES_METRICS_NAMESPACE, POWERTOOLS_ENV } from '../shared/observability/metrics.ts';
 import { WORKER_ENV } from '../shared/worker/env.ts';
 import { type AlarmDestinationProps, routeAlarms } from './alarms.ts';
+import {
+  canaryAlias,
+  canaryDeploymentGroup,
+  canaryRules,
+  type WorkerCanaryProps,
+} from './canary.ts';
 import { describeForDiscovery } from './discovery.ts';
 import {
   type LanesFunctionProps,
@@ -162,6 +169,15 @@ export interface WorkerProps extends AlarmDestinationProps, LanesObservabilityPr
    * @default - `POWERTOOLS_SERVICE_NAME` of `environment`, else the worker's name
    */
   readonly serviceName?: string;
+  /**
+   * Canary releases: the mapping consumes through an alias of the function's current version, and
+   * a deploy of new code shifts `percent` of the invocations to the new version for `interval`,
+   * then all of them (CodeDeploy's Lambda deployment group on AWS, with the worker's alarms as
+   * rollback triggers; on the embedded LocalStack the deploy sets the alias weights and
+   * `lanes canary promote|rollback` ends the canary). `lanes canary status|promote|rollback`.
+   * @default - no alias: every deploy switches all invocations to the new code at once
+   */
+  readonly canary?: WorkerCanaryProps;
 }
 
 /**
@@ -235,7 +251,15 @@ export class Worker extends Construct {
   public readonly timeout: Duration;
   /** The oldest-message age the worker alarms at. */
   public readonly maxMessageAge: Duration;
-  /** Reserved concurrency of a new function, if any. */
+  /** The maximum concurrency of the worker's own mapping (undefined in provisioned mode). */
+  public readonly maxConcurrency: number | undefined;
+  /** Provisioned pollers of the worker's own mapping, when in provisioned mode. */
+  public readonly provisionedPollers: WorkerProvisionedPollers | undefined;
+  /** With `canary`: the alias the mappings invoke (weighted between two versions during a canary). */
+  public readonly alias: lambda.Alias | undefined;
+  /** With `canary`: the CodeDeploy deployment group that shifts the alias on AWS. */
+  public readonly deploymentGroup: codedeploy.LambdaDeploymentGroup | undefined;
+  /** Reserved concurrency of a new function (undefined when none or for an existing function). */
   public get reservedConcurrency(): number | undefined {
     return this.#reservedConcurrency;
   }
@@ -269,6 +293,8 @@ export class Worker extends Construct {
     this.maxMessageAge = props.maxMessageAge ?? Duration.minutes(5);
     this.serviceName =
       props.serviceName ?? props.environment?.[POWERTOOLS_ENV.SERVICE_NAME] ?? this.name;
+    this.maxConcurrency = maxConcurrency;
+    this.provisionedPollers = provisioned;
 
     const reserved = props.reservedConcurrency;
     const reservedKnown = reserved !== undefined && !Token.isUnresolved(reserved);
@@ -350,6 +376,7 @@ export class Worker extends Construct {
         message: () =>
           `environment must not set ${reservedEnv.join(', ')} (reserved for the worker runtime, set by this construct); remove them.`,
       },
+      ...canaryRules(props.canary),
     ]);
 
     this.deadLetterQueue =
@@ -391,6 +418,7 @@ export class Worker extends Construct {
       }
     }
     this.deadLetterQueue.grantSendMessages(this.function);
+    this.alias = props.canary ? canaryAlias(this, this.function, props.canary) : undefined;
 
     this.eventSource = this.#addSource(this.queue, {
       batchSize: props.batchSize,
@@ -413,12 +441,23 @@ export class Worker extends Construct {
       thresholds: props.alarmThresholds,
     });
     routeAlarms(this, Object.values(this.alarms), props.alarmAction);
+    this.deploymentGroup =
+      props.canary && this.alias
+        ? canaryDeploymentGroup(this, this.alias, props.canary, Object.values(this.alarms))
+        : undefined;
     describeForDiscovery(this, {
       kind: 'worker',
       name: this.name,
       functionName: this.function.functionName,
       queueUrl: this.queue.queueUrl,
       deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+      ...(this.alias ? { alias: this.alias.aliasName } : {}),
+      ...(this.deploymentGroup
+        ? {
+            codeDeployApplication: this.deploymentGroup.application.applicationName,
+            deploymentGroup: this.deploymentGroup.deploymentGroupName,
+          }
+        : {}),
     });
   }
 
@@ -441,7 +480,16 @@ export class Worker extends Construct {
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
       },
-      props.functionProps,
+      props.canary
+        ? {
+            ...props.functionProps,
+            // A canary rolls back to the previous version: it must outlive the deploy that replaced it.
+            currentVersionOptions: {
+              removalPolicy: RemovalPolicy.RETAIN,
+              ...props.functionProps?.currentVersionOptions,
+            },
+          }
+        : props.functionProps,
     );
   }
 
@@ -542,7 +590,8 @@ export class Worker extends Construct {
         : {}),
       reportBatchItemFailures: true,
     });
-    this.function.addEventSource(source);
+    // A canary worker's mappings invoke the alias, so its weights split the batches.
+    (this.alias ?? this.function).addEventSource(source);
     // The runtime's per-key policy requeues a busy key's event as a delayed copy on a standard
     // queue before the redrive policy would dead-letter it (FIFO queues are only postponed).
     if (!queue.fifo) queue.grantSendMessages(this.function);

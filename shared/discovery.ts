@@ -14,6 +14,11 @@ export const WorkerDescriptorSchema = z.object({
   functionName: z.string(),
   queueUrl: z.string(),
   deadLetterQueueUrl: z.string(),
+  /** Canary workers: the alias their mappings invoke. */
+  alias: z.string().optional(),
+  /** Canary workers: CodeDeploy's application and deployment group (AWS). */
+  codeDeployApplication: z.string().optional(),
+  deploymentGroup: z.string().optional(),
 });
 
 export const WorkflowDescriptorSchema = z.object({

@@ -46,16 +46,20 @@ const utf8Bytes = (value: string) => Buffer.byteLength(value, 'utf8');
 
 /**
  * A queue. FIFO queues get MessageGroupId = {@link messageGroupIdFor}(partition key) (the key
- * itself when it is a valid group id) and MessageDeduplicationId = event id.
+ * itself when it is a valid group id) and MessageDeduplicationId = event id. A fair queue (a
+ * standard queue, `fair: true`) gets the same MessageGroupId, so SQS treats each key as a tenant
+ * and keeps a noisy one from delaying the others; standard queues take no deduplication id.
  */
 export class SqsDestination implements Destination {
   readonly name: string;
   readonly #client: SQSClient;
   readonly #fifo: boolean;
+  readonly #fair: boolean;
 
-  constructor(options: { queueUrl: string; fifo: boolean; client: SQSClient }) {
+  constructor(options: { queueUrl: string; fifo: boolean; fair?: boolean; client: SQSClient }) {
     this.name = options.queueUrl;
     this.#fifo = options.fifo;
+    this.#fair = options.fair ?? false;
     this.#client = options.client;
   }
 
@@ -75,7 +79,9 @@ export class SqsDestination implements Destination {
                 MessageGroupId: messageGroupIdFor(event.envelope.partitionKey),
                 MessageDeduplicationId: event.envelope.id,
               }
-            : {}),
+            : this.#fair
+              ? { MessageGroupId: messageGroupIdFor(event.envelope.partitionKey) }
+              : {}),
         })),
       }),
     );

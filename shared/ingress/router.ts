@@ -15,13 +15,23 @@ import { NoRouteError, PublisherConfigError } from './errors.ts';
 export const PUBLISH_MODE = { DIRECT: 'direct', EVENTBRIDGE: 'eventbridge' } as const;
 export type PublishMode = (typeof PUBLISH_MODE)[keyof typeof PUBLISH_MODE];
 
-/** One component group's queue in the direct routing table (the Ingress `IngressRoutes` output). */
-export const RouteSchema = z.object({
-  group: z.string().min(1),
-  typePrefixes: z.array(z.string().min(1)).min(1),
-  queueUrl: z.url(),
-  fifo: z.boolean(),
-});
+/**
+ * One component group's queue in the direct routing table (the Ingress `IngressRoutes` output).
+ * `fair`: a standard queue that gets MessageGroupId = the partition key (SQS fair queues).
+ */
+export const RouteSchema = z
+  .object({
+    group: z.string().min(1),
+    typePrefixes: z.array(z.string().min(1)).min(1),
+    queueUrl: z.url(),
+    fifo: z.boolean(),
+    fair: z.boolean().optional(),
+  })
+  .refine((route) => !(route.fifo && route.fair), {
+    message:
+      'a route is fifo or fair, not both: fair queues are standard queues with a MessageGroupId per tenant',
+    path: ['fair'],
+  });
 export type Route = z.infer<typeof RouteSchema>;
 
 /** Decides where an event goes and whether it gets a lane. */
@@ -46,7 +56,12 @@ export function directRouter(
   const parsed = z.array(RouteSchema).min(1).parse(routes);
   const destinations = parsed.map((route) => ({
     prefixes: route.typePrefixes,
-    destination: new SqsDestination({ queueUrl: route.queueUrl, fifo: route.fifo, client }),
+    destination: new SqsDestination({
+      queueUrl: route.queueUrl,
+      fifo: route.fifo,
+      fair: route.fair ?? false,
+      client,
+    }),
   }));
   const allPrefixes = [...new Set(parsed.flatMap((route) => route.typePrefixes))];
   return {

@@ -10,6 +10,7 @@ import {
   MAX_MESSAGE_ATTRIBUTES,
   MAX_REASON_CHARS,
 } from '../dlq/attributes.ts';
+import { fromFifoQueue } from './decode.ts';
 import { DeadLetterError } from './errors.ts';
 import { sendableAttributes } from './message-attributes.ts';
 
@@ -35,7 +36,9 @@ function stringAttribute(value: string): MessageAttributeValue {
 /**
  * Sends a record to the dead-letter queue with the failure reason as message attributes. The
  * body is kept byte for byte so a redrive restores the original event. FIFO queues get the
- * record's message group, and a deduplication id unique to this receive.
+ * record's message group, and a deduplication id unique to this receive; a fair queue's record
+ * (a standard queue with a tenant's MessageGroupId) keeps its group, without a deduplication id,
+ * which standard queues refuse.
  *
  * SQS records no reason when its own redrive policy moves a message, hence this sink.
  *
@@ -84,9 +87,9 @@ export class SqsDeadLetterSink implements DeadLetterSink {
       QueueUrl: this.#queueUrl,
       MessageBody: record.body,
       MessageAttributes: { ...attributes, ...reason },
-      ...(groupId
+      ...(groupId ? { MessageGroupId: groupId } : {}),
+      ...(groupId && fromFifoQueue(record)
         ? {
-            MessageGroupId: groupId,
             // Unique per receive: an SDK retry of this send is deduplicated, but a message that is
             // redriven and dead-lettered again within 5 minutes is not mistaken for a duplicate.
             MessageDeduplicationId: `${record.messageId}-${record.attributes.ApproximateReceiveCount}-${record.attributes.ApproximateFirstReceiveTimestamp}`,

@@ -54,10 +54,13 @@ export class SqsRetryDelay implements RetryDelay {
       );
     }
     const attributes = sendableAttributes(record);
+    // A fair queue's copy keeps its tenant (MessageGroupId), or SQS would see a tenant-less message.
+    const groupId = record.attributes.MessageGroupId;
     await this.#client.send(
       new SendMessageCommand({
         QueueUrl: await this.#queueUrl(record.eventSourceARN),
         MessageBody: record.body,
+        ...(groupId ? { MessageGroupId: groupId } : {}),
         // SendMessage allows 0..900 seconds.
         DelaySeconds: Math.min(900, Math.max(0, Math.round(seconds))),
         ...(Object.keys(attributes).length > 0 ? { MessageAttributes: attributes } : {}),

@@ -57,6 +57,43 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "LambdaFunctionProvider.update",
         "8e1af177ac2fb933",
     ),
+    "LambdaAliasProvider.update": (
+        f"{_LAMBDA}.resource_providers.lambda_alias",
+        "LambdaAliasProvider.update",
+        "8aa093e2f1d4a324",
+    ),
+    "ChangeSetModel._resolve_requires_replacement": (
+        "localstack.services.cloudformation.engine.v2.change_set_model",
+        "ChangeSetModel._resolve_requires_replacement",
+        "beabaec47ce89d9e",
+    ),
+    "ChangeSetModel._resolve_intrinsic_function_ref": (
+        "localstack.services.cloudformation.engine.v2.change_set_model",
+        "ChangeSetModel._resolve_intrinsic_function_ref",
+        "73aa930a75597b66",
+    ),
+    "LambdaVersionProvider.delete": (
+        f"{_LAMBDA}.resource_providers.aws_lambda_version",
+        "LambdaVersionProvider.delete",
+        "206a77d5f491e702",
+    ),
+    "LambdaProvider.update_alias": (f"{_LAMBDA}.provider", "LambdaProvider.update_alias", "c57b115049a7d168"),
+    "LambdaProvider._create_routing_config_model": (
+        f"{_LAMBDA}.provider",
+        "LambdaProvider._create_routing_config_model",
+        "f3e70cacc1d3c863",
+    ),
+    # The weighted routing of an alias's invocations (a local canary relies on it).
+    "LambdaService.invoke": (
+        f"{_LAMBDA}.invocation.lambda_service",
+        "LambdaService.invoke",
+        "8d0926c9ee8fb534",
+    ),
+    "publish_sqs_metric_batch": (
+        "localstack.utils.cloudwatch.cloudwatch_util",
+        "publish_sqs_metric_batch",
+        "25a399666de41148",
+    ),
     "SqsProvider.receive_message": (
         "localstack.services.sqs.provider",
         "SqsProvider.receive_message",
@@ -94,6 +131,12 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
     ),
     "FifoQueue._put_message": ("localstack.services.sqs.models", "FifoQueue._put_message", "f1d876d0f6b18655"),
     "FifoQueue.receive": ("localstack.services.sqs.models", "FifoQueue.receive", "777b7d277fb32201"),
+    "StandardQueue._put_message": (
+        "localstack.services.sqs.models",
+        "StandardQueue._put_message",
+        "34e6bf0bad882121",
+    ),
+    "StandardQueue.receive": ("localstack.services.sqs.models", "StandardQueue.receive", "99e0321c768afb65"),
     "FifoQueue.requeue_inflight_messages": (
         "localstack.services.sqs.models",
         "FifoQueue.requeue_inflight_messages",

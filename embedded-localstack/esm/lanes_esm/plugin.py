@@ -30,12 +30,15 @@ def lanes_event_source_mapping() -> None:
 
     from localstack.services.edge import ROUTER
 
+    from lanes_esm.canary import alias_update_patches
     from lanes_esm.cloudformation import reserved_concurrency_patches
     from lanes_esm.endpoints import EventSourceMappingEndpoints, TimingEndpoints
+    from lanes_esm.fair_queues import fair_queue_patches
     from lanes_esm.fifo import fifo_group_lock_patches
     from lanes_esm.lambda_metrics import lambda_metric_patches
     from lanes_esm.mapping import scaling_mapping_patches
     from lanes_esm.settings import EsmSettings
+    from lanes_esm.sqs_metrics import interval_seconds, start_publisher
     from lanes_esm.stats import REGISTRY
     from lanes_esm.timings import timing_patches
     from lanes_esm.validation import sqs_mapping_validation_patches
@@ -45,12 +48,15 @@ def lanes_event_source_mapping() -> None:
         scaling_mapping_patches(settings),
         sqs_mapping_validation_patches(),
         fifo_group_lock_patches(),
+        fair_queue_patches(),
         reserved_concurrency_patches(),
+        alias_update_patches(),
         timing_patches(),
         lambda_metric_patches(),
     ):
         patches.apply()
     ROUTER.add(EventSourceMappingEndpoints(REGISTRY, settings))
     ROUTER.add(TimingEndpoints())
+    start_publisher(interval_seconds())
     _installed = True
     LOG.info("lanes event source mapping installed (%s)", settings)

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudFormationClient, DeleteStackCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -184,5 +185,46 @@ describe('lanes installed into a fresh CDK app', () => {
     const workflow = await lanes('workflow', 'show', 'settlement-1', '--stack', STACK);
     expect(workflow.status, workflow.stderr).toBe(0);
     expect(workflow.stdout).toMatch(/settle \(Consumer-Payments\): /);
+
+    const canary = await lanes('canary', 'status', 'payments', '--stack', STACK);
+    expect(canary.status, canary.stderr).toBe(0);
+    expect(canary.stdout).toMatch(/payments: alias live -> version 1 100 % \(no canary\)/);
+
+    const drain = await lanes('drain', 'payments', '--stack', STACK);
+    expect(drain.status, drain.stderr).toBe(0);
+    expect(drain.stdout).toMatch(/\[drain\] payments: drained in [\d.]+ s, nothing in flight/);
+    const resume = await lanes('resume', 'payments', '--stack', STACK);
+    expect(resume.status, resume.stderr).toBe(0);
+    expect(resume.stdout).toMatch(/\[resume\] payments: polling again \(1 mapping\(s\)\)/);
+  });
+
+  it("runs lanes' own autoscaler, bundled from the installed package", async () => {
+    const outputs = JSON.parse(
+      await must(
+        'node',
+        ['-e', "process.stdout.write(require('fs').readFileSync('.lanes/outputs.json','utf8'))"],
+        app,
+      ),
+    )[STACK] as Record<string, string>;
+    const response = await new LambdaClient({}).send(
+      new InvokeCommand({
+        FunctionName: outputs.PaymentsScalerFunctionName,
+        Payload: Buffer.from('{}'),
+      }),
+    );
+    const summary = JSON.parse(Buffer.from(response.Payload ?? new Uint8Array()).toString('utf8'));
+    expect(response.FunctionError, JSON.stringify(summary)).toBeUndefined();
+    // An empty queue: the scaler brings the mapping (3 after lanes scale) back to its minimum;
+    // the reservation set by hand (4) stays, as the worker was deployed without one.
+    expect(summary.decided).toEqual([
+      expect.objectContaining({
+        worker: 'payments',
+        from: 3,
+        to: 2,
+        inputs: expect.objectContaining({ visible: 0, currentMaxConcurrency: 3 }),
+      }),
+    ]);
+    const watch = await lanes('watch', '--count', '1', '--stack', STACK);
+    expect(watch.stdout).toMatch(new RegExp(`payments\\s+${STACK}\\s+0\\s+0\\s+0\\s+4\\s+2`));
   });
 });

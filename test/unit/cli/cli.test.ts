@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '#cli/lanes.ts';
-import { validateScaling } from '#cli/ops.ts';
+import { validateScaling } from '#cli/scale.ts';
 
 /** Runs the CLI in-process and returns its exit status and what it printed. */
 async function cli(...argv: string[]) {

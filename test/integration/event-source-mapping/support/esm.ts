@@ -213,6 +213,8 @@ export interface RecordedRecord {
   readonly group?: string;
   readonly body: string;
   readonly receiveCount: number;
+  /** SentTimestamp of the message (ms). */
+  readonly sent: number;
   readonly outcome: 'processed' | 'failed' | 'skipped';
 }
 

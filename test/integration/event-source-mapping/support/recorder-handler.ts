@@ -2,7 +2,7 @@
  * Lambda handler of the event source mapping tests, bundled with esbuild into the test functions.
  * Per invocation it works `WORK_MS` per record, then writes one item to `RECORDS_TABLE` with the
  * invocation's start and end and every record it got (message id, group, body, receive count,
- * outcome), and reports failures as partial batch failures.
+ * send time, outcome), and reports failures as partial batch failures.
  *
  * A record whose body is `{"failUntilReceive": n}` fails while its receive count is <= n; on a
  * FIFO queue the records after a failure in the same group are reported failed unprocessed, as
@@ -40,7 +40,14 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       failed.add(record.messageId);
       if (group !== undefined) failedGroups.add(group);
     }
-    records.push({ id: record.messageId, group, body: record.body, receiveCount, outcome });
+    records.push({
+      id: record.messageId,
+      group,
+      body: record.body,
+      receiveCount,
+      sent: Number(record.attributes.SentTimestamp),
+      outcome,
+    });
   }
   const end = Date.now();
   await client.send(

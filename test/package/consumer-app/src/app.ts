@@ -8,6 +8,7 @@ import {
   Ingress,
   SingletonScheduledFunction,
   Worker,
+  WorkerAutoscaling,
   Workflow,
 } from 'lanes/constructs';
 
@@ -27,6 +28,7 @@ const payments = new Worker(stack, 'Payments', {
   entry: source('payments-worker.ts'),
   environment: { PAYMENTS_TABLE_NAME: table.tableName },
   maxConcurrency: 2,
+  canary: { percent: 10 }, // a deploy of new code sends 10 % to it for 5 minutes
 });
 table.grantWriteData(payments.function);
 
@@ -36,6 +38,17 @@ const ingress = new Ingress(stack, 'Ingress', {
 
 const coordination = new CoordinationTable(stack, 'Coordination', {
   removalPolicy: RemovalPolicy.DESTROY,
+});
+// lanes' own autoscaler function, bundled from the installed package.
+const scaling = new WorkerAutoscaling(stack, 'PaymentsScaling', {
+  worker: payments,
+  table: coordination.table,
+  minConcurrency: 2,
+  maxConcurrency: 5,
+  targetBacklogPerConcurrency: 50,
+  scheduleFloors: [
+    { minConcurrency: 3, from: '09:00', to: '17:00', timeZone: 'Europe/Berlin', days: ['MON'] },
+  ],
 });
 new SingletonScheduledFunction(stack, 'Nightly', {
   schedule: events.Schedule.rate(Duration.hours(1)),
@@ -49,6 +62,7 @@ const settle = new Workflow(stack, 'Settle', {
 });
 
 new CfnOutput(stack, 'PaymentsTableName', { value: table.tableName });
+new CfnOutput(stack, 'PaymentsScalerFunctionName', { value: scaling.function.functionName });
 new CfnOutput(stack, 'IngressRoutes', { value: ingress.routesJson });
 new CfnOutput(stack, 'SettleStateMachineArn', { value: settle.stateMachine.stateMachineArn });
 app.synth();
