@@ -10,12 +10,22 @@ import { LanesError } from '../shared/errors.ts';
 import { AUTOSCALER_ENV, type AutoscalerConfigInput } from '../shared/scaling/autoscaler.ts';
 import type { ScheduleFloor } from '../shared/scaling/floors.ts';
 import { MAXIMUM_CONCURRENCY_RANGE, policyProblems } from '../shared/scaling/policy.ts';
+import type { AlarmDestinationProps } from './alarms.ts';
 import { SingletonScheduledFunction } from './coordination-schedule.ts';
-import { type LanesFunctionProps, newLanesFunction } from './function-props.ts';
+import {
+  type LanesFunctionProps,
+  type LanesObservabilityProps,
+  newLanesFunction,
+} from './function-props.ts';
+import { acknowledgeNag, NAG_ACKNOWLEDGEMENTS } from './nag.ts';
 import { enforceRules } from './validation.ts';
 import type { Worker } from './worker.ts';
 
-export interface WorkerAutoscalingProps {
+/**
+ * `alarmAction` reaches the scaler's own alarms (its schedule's missed runs and target delivery);
+ * `tracing` and `logRetention` apply to its function.
+ */
+export interface WorkerAutoscalingProps extends AlarmDestinationProps, LanesObservabilityProps {
   /** The worker whose mapping maximum concurrency (and reserved concurrency) is scaled. */
   readonly worker: Worker;
   /** The coordination table: the scaler's lease (so two never act at once) and its state. */
@@ -214,6 +224,8 @@ export class WorkerAutoscaling extends Construct {
           [AUTOSCALER_ENV.config]: Stack.of(this).toJsonString(config),
           POWERTOOLS_SERVICE_NAME: `lanes-autoscaler-${worker.name}`,
         },
+        tracing: props.tracing,
+        logRetention: props.logRetention,
       },
       props.functionProps,
     );
@@ -226,6 +238,7 @@ export class WorkerAutoscaling extends Construct {
       // One decision takes a few calls; a crashed scaler's lease must not block the next period.
       leaseDuration: Duration.millis(Math.min(60_000, Math.max(2_000, periodMs))),
       enabled: props.enabled ?? true,
+      alarmAction: props.alarmAction,
     });
     this.#grant(worker);
   }
@@ -253,12 +266,19 @@ export class WorkerAutoscaling extends Construct {
         resources: [worker.function.functionArn],
       }),
     );
-    // Neither call has resource-level permissions (Lambda and CloudWatch service authorization references).
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:ListEventSourceMappings', 'cloudwatch:GetMetricData'],
-        resources: ['*'],
-      }),
-    );
+    // Neither call has resource-level permissions (Lambda and CloudWatch service authorization
+    // references): a policy of their own holds them, so the acknowledgement covers nothing else.
+    const reads = new iam.Policy(this, 'Reads', {
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['lambda:ListEventSourceMappings', 'cloudwatch:GetMetricData'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    if (!fn.role) throw new LanesError(`${this.node.path}: the autoscaler function has no role.`);
+    reads.attachToRole(fn.role);
+    fn.node.addDependency(reads);
+    acknowledgeNag(reads, NAG_ACKNOWLEDGEMENTS.AUTOSCALER_READS);
   }
 }

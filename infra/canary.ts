@@ -4,6 +4,7 @@ import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { canaryDescription } from '../shared/scaling/canary-marker.ts';
+import { acknowledgeNag, NAG_ACKNOWLEDGEMENTS } from './nag.ts';
 import type { ValidationRule } from './validation.ts';
 
 /**
@@ -88,10 +89,12 @@ export function canaryDeploymentGroup(
       percentage: canary.percent,
     }),
   });
-  return new codedeploy.LambdaDeploymentGroup(scope, 'Canary', {
+  const group = new codedeploy.LambdaDeploymentGroup(scope, 'Canary', {
     alias,
     deploymentConfig: config,
     alarms: [...workerAlarms, ...(canary.alarms ?? [])],
     autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
   });
+  acknowledgeNag(group.role, NAG_ACKNOWLEDGEMENTS.CODEDEPLOY_LAMBDA_ROLE);
+  return group;
 }

@@ -29,6 +29,16 @@ export const NAG_ACKNOWLEDGEMENTS = {
     reason:
       "This queue is the dead-letter queue of EventBridge rule targets (the target's DeadLetterConfig); cdk-nag only recognises DLQs named in a queue's RedrivePolicy. A dead-letter queue needs no dead-letter queue of its own.",
   },
+  AUTOSCALER_READS: {
+    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'Autoscaler reads: lambda:ListEventSourceMappings and cloudwatch:GetMetricData do not support resource-level permissions (Service Authorization Reference for AWS Lambda and Amazon CloudWatch), so AWS requires Resource "*". This policy holds only those two read actions; the writes are scoped to the one mapping and function.',
+  },
+  CODEDEPLOY_LAMBDA_ROLE: {
+    id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+    reason:
+      'CodeDeploy\'s service role for Lambda deployments: AWSCodeDeployRoleForLambdaLimited is the managed policy AWS documents for the Lambda compute platform (CodeDeploy user guide, "Create a service role for CodeDeploy"); AWS keeps it to what CodeDeploy needs to shift alias traffic, read the rollback alarms and run hooks, and a copy would drift from it.',
+  },
 } as const;
 
 export type NagAcknowledgement = (typeof NAG_ACKNOWLEDGEMENTS)[keyof typeof NAG_ACKNOWLEDGEMENTS];

@@ -27,8 +27,9 @@ describe('no silent event loss at EventBridge', () => {
         ),
       ),
     );
-    // 9 lane rules in Lanes-Pipeline, the schedule, and 9 + 1 in each construct stack.
-    expect(targets.length).toBe(30);
+    // 9 lane rules in Lanes-Pipeline, the schedule, and in each construct stack 9 lane rules, the
+    // schedule and the autoscaler's schedule.
+    expect(targets.length).toBe(32);
     for (const [id, target] of targets) {
       expect(target.DeadLetterConfig, id).toEqual({ Arn: expect.anything() });
       expect(target.RetryPolicy, id).toEqual({
@@ -74,8 +75,10 @@ describe('alarms reach someone', () => {
     );
     expect(warnings.map((w) => w.id).sort()).toEqual(
       [
+        '/Lanes-EveryConstruct/CanaryWorker',
         '/Lanes-EveryConstruct/Coordination',
         '/Lanes-EveryConstruct/Ingress',
+        '/Lanes-EveryConstruct/Scaling/Schedule',
         '/Lanes-EveryConstruct/Schedule',
         '/Lanes-EveryConstruct/StandardWorker',
         '/Lanes-EveryConstruct/Worker',

@@ -296,7 +296,7 @@ describe('Worker canary', () => {
   });
 
   it("wires CodeDeploy's canary with the worker's alarms (and the extra ones) as rollback triggers", () => {
-    const { template } = canaryWorker();
+    const { template, worker } = canaryWorker();
     template.hasResourceProperties('AWS::CodeDeploy::DeploymentConfig', {
       ComputePlatform: 'Lambda',
       TrafficRoutingConfig: {
@@ -314,7 +314,9 @@ describe('Worker canary', () => {
     }>;
     expect(groups).toHaveLength(1);
     expect(groups[0]?.Properties.AlarmConfiguration.Enabled).toBe(true);
-    expect(groups[0]?.Properties.AlarmConfiguration.Alarms).toHaveLength(5); // 4 of the worker + 1
+    expect(groups[0]?.Properties.AlarmConfiguration.Alarms).toHaveLength(
+      Object.keys(worker.alarms).length + 1, // every alarm of the worker, and the extra one
+    );
     expect(groups[0]?.Properties.AutoRollbackConfiguration.Events.sort()).toEqual([
       'DEPLOYMENT_FAILURE',
       'DEPLOYMENT_STOP_ON_ALARM',

@@ -4,6 +4,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AlarmTopic } from '#infra/alarms.ts';
+import { WorkerAutoscaling } from '#infra/autoscaling.ts';
 import { SingletonScheduledFunction } from '#infra/coordination-schedule.ts';
 import { CoordinationTable } from '#infra/coordination-table.ts';
 import { PipelineDashboard } from '#infra/dashboard.ts';
@@ -49,6 +50,12 @@ export function everyConstructStack(
   const alarms = options.withAlarmTopic ? { alarmAction: topic } : {};
   const worker = new Worker(stack, 'Worker', { entry, ...alarms });
   const standardWorker = new Worker(stack, 'StandardWorker', { entry, fifo: false, ...alarms });
+  const canaryWorker = new Worker(stack, 'CanaryWorker', {
+    entry,
+    fifo: false,
+    canary: { percent: 10 },
+    ...alarms,
+  });
   const ingress = new Ingress(stack, 'Ingress', {
     ...alarms,
     mode: INGRESS_MODE.BOTH,
@@ -57,7 +64,19 @@ export function everyConstructStack(
       { name: 'standard', typePrefixes: ['a.'], queue: standardWorker.queue },
     ],
   });
+  const fairIngress = new Ingress(stack, 'FairIngress', {
+    ...alarms,
+    groups: [{ name: 'tenants', typePrefixes: ['t.'], queue: canaryWorker.queue, fair: true }],
+  });
   const coordination = new CoordinationTable(stack, 'Coordination', alarms);
+  new WorkerAutoscaling(stack, 'Scaling', {
+    ...alarms,
+    worker: standardWorker,
+    table: coordination.table,
+    minConcurrency: 2,
+    maxConcurrency: 20,
+    targetBacklogPerConcurrency: 100,
+  });
   const schedule = new SingletonScheduledFunction(stack, 'Schedule', {
     ...alarms,
     schedule: events.Schedule.rate(Duration.minutes(5)),
@@ -78,8 +97,8 @@ export function everyConstructStack(
       .next(new sfn.Succeed(stack, 'Done')),
   });
   new PipelineDashboard(stack, 'Dashboard', {
-    workers: [worker, standardWorker],
-    ingresses: [ingress],
+    workers: [worker, standardWorker, canaryWorker],
+    ingresses: [ingress, fairIngress],
     workflows: [workflow],
     schedules: [schedule],
     coordinationTables: [coordination],
