@@ -33,6 +33,7 @@ def lanes_event_source_mapping() -> None:
     from lanes_esm.canary import alias_update_patches
     from lanes_esm.cloudformation import reserved_concurrency_patches
     from lanes_esm.endpoints import EventSourceMappingEndpoints, TimingEndpoints
+    from lanes_esm.environments import environment_lookup_patches
     from lanes_esm.fair_queues import fair_queue_patches
     from lanes_esm.fifo import fifo_group_lock_patches
     from lanes_esm.lambda_metrics import lambda_metric_patches
@@ -53,6 +54,7 @@ def lanes_event_source_mapping() -> None:
         alias_update_patches(),
         timing_patches(),
         lambda_metric_patches(),
+        environment_lookup_patches(),
     ):
         patches.apply()
     ROUTER.add(EventSourceMappingEndpoints(REGISTRY, settings))

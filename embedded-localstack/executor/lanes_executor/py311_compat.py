@@ -41,3 +41,21 @@ if sys.version_info < (3, 12) and not getattr(uuid.uuid5, "_lanes_accepts_bytes"
 
     uuid5._lanes_accepts_bytes = True
     uuid.uuid5 = uuid5
+
+# ``ast.parse`` on CPython before 3.13 keeps the depth counter of its C-to-Python AST conversion in
+# interpreter-wide state; two threads converting at once (werkzeug compiles its URL rules with
+# ``ast.parse``, and LocalStack serves requests, and its own in-memory calls, on many threads) can
+# fail with "SystemError: AST constructor recursion depth mismatch". Seen under load as a failed
+# Step Functions ``lambda.Invoke``. Parsing one tree at a time costs nothing measurable here.
+import ast
+
+if sys.version_info < (3, 13) and not getattr(ast.parse, "_lanes_serialised", False):
+    _ast_parse = ast.parse
+    _ast_lock = threading.RLock()
+
+    def parse(*args, **kwargs):
+        with _ast_lock:
+            return _ast_parse(*args, **kwargs)
+
+    parse._lanes_serialised = True
+    ast.parse = parse

@@ -1,9 +1,12 @@
-"""The Python 3.11 shim: uuid5 takes bytes names as on 3.12 (LocalStack's KMS relies on it)."""
+"""The Python 3.11 shim: uuid5 takes bytes names as on 3.12 (LocalStack's KMS relies on it), and
+``ast.parse`` is safe to call from many threads at once."""
 
+import ast
 import hashlib
 import importlib.util
 import os
 import sys
+import threading
 import unittest
 import uuid
 
@@ -25,6 +28,32 @@ class Uuid5Test(unittest.TestCase):
             uuid.uuid5(uuid.NAMESPACE_DNS, "python.org"),
             uuid.UUID("886313e1-3b8a-5372-9b90-0c9aee199e5d"),
         )
+
+
+class AstParseTest(unittest.TestCase):
+    def test_parses_as_before(self):
+        tree = ast.parse("def f(a, b=1):\n    return a + b\n")
+        self.assertEqual(ast.dump(tree), ast.dump(compile("def f(a, b=1):\n    return a + b\n", "<s>", "exec", ast.PyCF_ONLY_AST)))
+        self.assertTrue(getattr(ast.parse, "_lanes_serialised", sys.version_info >= (3, 13)))
+
+    def test_many_threads_parse_deep_trees_without_error(self):
+        # Deep nesting makes each conversion long enough for threads to interleave.
+        source = "x = " + "(" * 90 + "1" + ")" * 90 + "\n" + "y = [[[[[[[[1]]]]]]]]\n" * 200
+        errors: list[BaseException] = []
+
+        def work():
+            try:
+                for _ in range(30):
+                    ast.parse(source)
+            except BaseException as error:  # noqa: BLE001 - the test reports any failure
+                errors.append(error)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.assertEqual(errors, [])
 
 
 if __name__ == "__main__":
