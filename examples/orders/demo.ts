@@ -104,7 +104,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     throw new Error(`No outputs for ${PIPELINE_STACK}: deploy it first (npm run deploy).`);
   }
   const runId = `demo-${Date.now().toString(36)}`;
-  const { inputs, customers, expectedPerKey } = orderInputs({
+  const { inputs, expectedPerKey } = orderInputs({
     runId,
     events: options.events,
     keys: options.keys,

@@ -34,7 +34,6 @@ import {
   resetMappingStats,
 } from '#localstack/esm-stats.ts';
 import { awsEnvironment, ensureLocalStack } from '#localstack/lifecycle.ts';
-import { EVENT_SOURCE_POLL_INTERVAL_SECONDS } from '#localstack/settings.ts';
 import { orderInputs } from '#orders/demo.ts';
 import { ordersCatalogue } from '#orders/domain/order-events.ts';
 import { ResultsReader } from '#orders/domain/results-reader.ts';

@@ -22,7 +22,6 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambdaCdk from 'aws-cdk-lib/aws-lambda';
 import * as sqsCdk from 'aws-cdk-lib/aws-sqs';
 import * as sfnCdk from 'aws-cdk-lib/aws-stepfunctions';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaStep, queueStep } from '#infra/workflow-steps.ts';
 import { FULFILMENT_KEYS } from '#orders/domain/fulfilment/model.ts';
@@ -30,7 +29,7 @@ import { ClaimCheck, type ClaimCheckRef } from '#shared/workflows/claim-check.ts
 import { DynamoDbClaimCheckStore } from '#shared/workflows/dynamodb-claim-check-store.ts';
 import { PAYLOAD_LIMITS } from '#shared/workflows/payload.ts';
 import { CLAIM_CHECK_ENV } from '#shared/workflows/step-output.ts';
-import { zipFiles } from '#test/integration/support/zip.ts';
+import { bundledLambdaZip } from '#test/integration/support/bundle.ts';
 import { ddb, sfn, sqs, waitFor, waitForEnd, workflowsOutputs } from './support.ts';
 
 /**
@@ -106,17 +105,9 @@ describe('Step outputs above 256 KB go behind a claim check (LocalStack)', () =>
   }
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [fileURLToPath(new URL('./support/large-step-functions.ts', import.meta.url))],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      minify: true,
-      write: false,
-      logLevel: 'silent',
-    });
-    const code = zipFiles({ 'index.js': bundle.outputFiles[0]?.text ?? '' });
+    const code = await bundledLambdaZip(
+      fileURLToPath(new URL('./support/large-step-functions.ts', import.meta.url)),
+    );
     const directArn = await createFunction(`lanes-lo-direct-${run}`, 'index.direct', code);
     await createFunction(`lanes-lo-worker-${run}`, 'index.worker', code);
 

@@ -23,10 +23,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { build } from 'esbuild';
 import { type EsmMappingStats, readEsmStats, readMappingStats } from '#localstack/esm-stats.ts';
+import { bundledLambdaZip } from '#test/integration/support/bundle.ts';
 import { testTarget } from '#test/integration/support/target.ts';
-import { zipFiles } from '#test/integration/support/zip.ts';
 
 export const lambda = new LambdaClient({});
 // Queue URLs name the gateway's host; keep requests on the configured endpoint.
@@ -73,21 +72,9 @@ export class Resources {
   }
 }
 
-let recorderZip: Promise<Buffer> | undefined;
-
 /** The recorder handler bundled (with the AWS SDK) into a zip, once per test file. */
 export function recorderCode(): Promise<Buffer> {
-  recorderZip ??= build({
-    entryPoints: [resolve(import.meta.dirname, 'recorder-handler.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    write: false,
-    logLevel: 'silent',
-  }).then((result) => zipFiles({ 'index.js': result.outputFiles[0]?.text ?? '' }));
-  return recorderZip;
+  return bundledLambdaZip(resolve(import.meta.dirname, 'recorder-handler.ts'));
 }
 
 /** A table for the recorder's items (pk = run id, sk = start#uuid). */

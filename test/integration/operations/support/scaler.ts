@@ -12,7 +12,6 @@ import {
   InvokeCommand,
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
-import { build } from 'esbuild';
 import type { AutoscalerRunSummary } from '#functions/autoscaler-handler.ts';
 import { ScheduleEnv } from '#shared/coordination/schedule-env.ts';
 import { AUTOSCALER_ENV, type AutoscalerConfigInput } from '#shared/scaling/autoscaler.ts';
@@ -21,23 +20,11 @@ import {
   lambda,
   type Resources,
 } from '#test/integration/event-source-mapping/support/esm.ts';
-import { zipFiles } from '#test/integration/support/zip.ts';
-
-let scalerZip: Promise<Buffer> | undefined;
+import { bundledLambdaZip } from '#test/integration/support/bundle.ts';
 
 /** lanes' own autoscaler entry (what WorkerAutoscaling deploys), bundled once per test file. */
 function scalerCode(): Promise<Buffer> {
-  scalerZip ??= build({
-    entryPoints: [resolve(import.meta.dirname, '../../../../functions/autoscaler.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    write: false,
-    logLevel: 'silent',
-  }).then((result) => zipFiles({ 'index.js': result.outputFiles[0]?.text ?? '' }));
-  return scalerZip;
+  return bundledLambdaZip(resolve(import.meta.dirname, '../../../../functions/autoscaler.ts'));
 }
 
 /** A coordination table (the CoordinationTable's key schema: `pk` only). */
