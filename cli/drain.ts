@@ -120,20 +120,33 @@ export async function drainWorker(
   const started = Date.now();
   const { mappings, urls } = await sourcesOf(lambda, sqs, worker);
   const disabled: string[] = [];
-  for (const mapping of mappings) {
-    if (mapping.State === 'Disabled' || mapping.State === 'Disabling') continue;
-    await lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, Enabled: false }));
-    disabled.push(mapping.UUID ?? '');
-    log(
-      `[drain] ${worker.name}: disabled mapping ${mapping.UUID} (${queueName(mapping.EventSourceArn)})`,
-    );
-  }
+  // A mapping is disabled once it is Enabled: one still Updating, Creating or Enabling (a lanes
+  // scale a moment ago passes through Disabling too) settles first, and is disabled then.
+  const disableEnabled = async (states: readonly EventSourceMappingConfiguration[]) => {
+    for (const mapping of states) {
+      if (mapping.State !== 'Enabled' || !mapping.UUID) continue;
+      await lambda.send(
+        new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, Enabled: false }),
+      );
+      if (!disabled.includes(mapping.UUID)) disabled.push(mapping.UUID);
+      log(
+        `[drain] ${worker.name}: disabled mapping ${mapping.UUID} (${queueName(mapping.EventSourceArn)})`,
+      );
+    }
+  };
+  await disableEnabled(mappings);
   let quietReads = 0;
   let lastReport = 0;
   for (;;) {
-    const states = await Promise.all(
+    let states = await Promise.all(
       mappings.map((m) => lambda.send(new GetEventSourceMappingCommand({ UUID: m.UUID }))),
     );
+    if (states.some((m) => m.State === 'Enabled')) {
+      await disableEnabled(states);
+      states = await Promise.all(
+        mappings.map((m) => lambda.send(new GetEventSourceMappingCommand({ UUID: m.UUID }))),
+      );
+    }
     const depths = await Promise.all([...urls.values()].map((url) => queueDepths(url, sqs)));
     const running = await invocationsInFlight(endpoint);
     const invocations = running

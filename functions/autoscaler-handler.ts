@@ -147,7 +147,12 @@ export function createAutoscalerHandler(options: AutoscalerHandlerOptions = {}) 
       else alreadyDecided++;
       const nextPeriodMs = schedule.windowOf(nowMs) + periodMs;
       if (nextPeriodMs >= runUntilMs) break;
-      await sleep(Math.max(0, nextPeriodMs + PERIOD_OFFSET_MS - clock.nowMs()));
+      // Wait for the next period only if the invocation still has time to evaluate it then;
+      // otherwise the next trigger does (a 1-minute period in a 30 s function, for example).
+      const waitMs = Math.max(0, nextPeriodMs + PERIOD_OFFSET_MS - clock.nowMs());
+      const leftMs = context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
+      if (leftMs - waitMs < STOP_MARGIN_MS) break;
+      await sleep(waitMs);
     }
     const summary = { worker, decided, heldElsewhere, alreadyDecided };
     logger.info('autoscaler run', {

@@ -1,3 +1,8 @@
+import {
+  GetEventSourceMappingCommand,
+  LambdaClient,
+  UpdateEventSourceMappingCommand,
+} from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployedWorker } from '#cli/discovery.ts';
 import { drainWorker, resumeWorker } from '#cli/drain.ts';
@@ -25,6 +30,7 @@ import {
  */
 const run = `drain${Date.now().toString(36)}`;
 const resources = new Resources();
+const lambda = new LambdaClient({});
 const MESSAGES = 300;
 let available = false;
 
@@ -116,5 +122,43 @@ describe('drain and resume', () => {
     expect(all.length).toBeGreaterThan(0);
     expect(ids).toHaveLength(MESSAGES);
     expect(new Set(ids).size).toBe(MESSAGES);
+  });
+
+  it('disables a mapping that a scale left mid-update (Disabling, then Enabled again)', async (ctx) => {
+    ctx.skip(!available, NEEDS_EMBEDDED);
+    const fn = await createRecorderFunction(resources, {
+      name: `lanes-drain-upd-${run}`,
+      table: await createRecordsTable(resources, `lanes-drain-upd-${run}`),
+      runId: `${run}-upd`,
+      workMs: 0,
+    });
+    const queue = await createQueue(resources, `lanes-drain-upd-${run}`, {});
+    const uuid = await createMapping(resources, {
+      FunctionName: fn,
+      EventSourceArn: queue.arn,
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    const worker: DeployedWorker = {
+      kind: 'worker',
+      name: 'rescaled',
+      stackName: 'test',
+      functionName: fn,
+      queueUrl: queue.url,
+      deadLetterQueueUrl: queue.url,
+    };
+    // What lanes scale does, and the drain straight after it (as an operator script would).
+    await lambda.send(
+      new UpdateEventSourceMappingCommand({ UUID: uuid, ScalingConfig: { MaximumConcurrency: 3 } }),
+    );
+    const report = await drainWorker(worker, {
+      endpoint: endpoint(),
+      pollMs: 200,
+      timeoutMs: 60_000,
+    });
+    expect(report.disabled).toEqual([uuid]);
+    expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State).toBe(
+      'Disabled',
+    );
   });
 });

@@ -182,8 +182,9 @@ describe('lanes installed into a fresh CDK app', () => {
     expect(canary.status, canary.stderr).toBe(0);
     expect(canary.stdout).toMatch(/payments: alias live -> version 1 100 % \(no canary\)/);
 
-    const drain = await lanes('drain', 'payments', '--stack', STACK);
-    expect(drain.status, drain.stderr).toBe(0);
+    // A bound well inside the test's own: a drain that cannot finish says what is still in flight.
+    const drain = await lanes('drain', 'payments', '--timeout', '90', '--stack', STACK);
+    expect(drain.status, `${drain.stdout}\n${drain.stderr}`).toBe(0);
     expect(drain.stdout).toMatch(/\[drain\] payments: drained in [\d.]+ s, nothing in flight/);
     const resume = await lanes('resume', 'payments', '--stack', STACK);
     expect(resume.status, resume.stderr).toBe(0);
