@@ -19,8 +19,9 @@ export interface WorkerCanaryProps {
   /** Name of the alias the mappings invoke. @default 'live' */
   readonly aliasName?: string;
   /**
-   * More alarms that roll a deployment back, besides the worker's own (age of the oldest message,
-   * DLQ depth, errors, throttles; an alarm already in ALARM rolls back any deployment).
+   * More alarms that roll a deployment back, besides every alarm of the worker (`Worker.alarms`:
+   * failed and dead-lettered events, DLQ depth, oldest message, errors, throttles, duration; an
+   * alarm already in ALARM rolls back any deployment).
    * @default - the worker's alarms only
    */
   readonly alarms?: readonly cloudwatch.IAlarm[];

@@ -78,6 +78,13 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "206a77d5f491e702",
     ),
     "LambdaProvider.update_alias": (f"{_LAMBDA}.provider", "LambdaProvider.update_alias", "c57b115049a7d168"),
+    "EsmWorker.update_esm_state_in_store": (
+        f"{_ESM}.esm_worker",
+        "EsmWorker.update_esm_state_in_store",
+        "eb2231e43285a815",
+    ),
+    # Not patched: mapping_state relies on stop() writing Disabling at once and the loop Disabled.
+    "EsmWorker.stop": (f"{_ESM}.esm_worker", "EsmWorker.stop", "55e4147285f709c1"),
     "AssignmentService.__init__": (
         f"{_LAMBDA}.invocation.assignment",
         "AssignmentService.__init__",

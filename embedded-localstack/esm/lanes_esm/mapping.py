@@ -14,6 +14,7 @@ from localstack.services.lambda_.event_source_mapping.esm_worker_factory import 
 from localstack.services.lambda_.event_source_mapping.pollers.sqs_poller import SqsPoller
 from localstack.utils.patch import Patch, Patches
 
+from lanes_esm.mapping_state import remember
 from lanes_esm.poller import replace_sqs_poller
 from lanes_esm.scaling import policy_for
 from lanes_esm.settings import EsmSettings
@@ -49,6 +50,7 @@ def describe(esm_config: dict[str, Any], policy_json: dict[str, Any]) -> dict[st
 def scaling_mapping_patches(settings: EsmSettings, registry: StatsRegistry = REGISTRY) -> Patches:
     def get_esm_worker(original, self: EsmWorkerFactory):
         worker = original(self)
+        remember(worker)
         if type(worker.poller) is not SqsPoller:
             return worker
         config = self.esm_config

@@ -38,6 +38,7 @@ def lanes_event_source_mapping() -> None:
     from lanes_esm.fifo import fifo_group_lock_patches
     from lanes_esm.lambda_metrics import lambda_metric_patches
     from lanes_esm.mapping import scaling_mapping_patches
+    from lanes_esm.mapping_state import mapping_state_patches
     from lanes_esm.settings import EsmSettings
     from lanes_esm.sqs_metrics import interval_seconds, start_publisher
     from lanes_esm.stats import REGISTRY
@@ -55,6 +56,7 @@ def lanes_event_source_mapping() -> None:
         timing_patches(),
         lambda_metric_patches(),
         environment_lookup_patches(),
+        mapping_state_patches(),
     ):
         patches.apply()
     ROUTER.add(EventSourceMappingEndpoints(REGISTRY, settings))

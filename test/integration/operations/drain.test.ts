@@ -124,7 +124,7 @@ describe('drain and resume', () => {
     expect(new Set(ids).size).toBe(MESSAGES);
   });
 
-  it('disables a mapping that a scale left mid-update (Disabling, then Enabled again)', async (ctx) => {
+  it('disables a mapping right after a scale, and a scaled mapping reads Enabled once settled', async (ctx) => {
     ctx.skip(!available, NEEDS_EMBEDDED);
     const fn = await createRecorderFunction(resources, {
       name: `lanes-drain-upd-${run}`,
@@ -157,8 +157,26 @@ describe('drain and resume', () => {
       timeoutMs: 60_000,
     });
     expect(report.disabled).toEqual([uuid]);
-    expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State).toBe(
-      'Disabled',
+    const state = async () =>
+      (await lambda.send(new GetEventSourceMappingCommand({ UUID: uuid }))).State;
+    expect(await state()).toBe('Disabled');
+
+    // Scaled while polling, the mapping reads Enabled once the update settles, and stays so after
+    // the replaced poller winds down (LocalStack let the old one write Disabled last).
+    await resumeWorker(worker);
+    await lambda.send(
+      new UpdateEventSourceMappingCommand({ UUID: uuid, ScalingConfig: { MaximumConcurrency: 4 } }),
     );
+    await waitUntil(
+      'the update settles',
+      async () => {
+        const now = await state();
+        return { done: now === 'Enabled', value: now, state: String(now) };
+      },
+      30_000,
+      200,
+    );
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await state()).toBe('Enabled');
   });
 });
