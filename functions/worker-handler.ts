@@ -11,16 +11,12 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { IdempotencyPayloadMismatchError, KeyBusyError } from '../shared/coordination/errors.ts';
 import { type KeyConcurrency, planQueueRetry } from '../shared/coordination/key-policy.ts';
 import type { powertoolsIdempotency } from '../shared/coordination/powertools-idempotency.ts';
-import type {
-  TransactionalIdempotency,
-  TransactionalOutcome,
-} from '../shared/coordination/transactional-idempotency.ts';
+import type { TransactionalIdempotency } from '../shared/coordination/transactional-idempotency.ts';
 import { integerEnv, optionalEnv } from '../shared/env.ts';
 import type {
   EventCatalogue,
@@ -31,7 +27,7 @@ import type { Envelope } from '../shared/events/envelope.ts';
 import { LANES_METRICS_NAMESPACE, WORKER_METRICS } from '../shared/observability/metrics.ts';
 import { type DeadLetterSink, SqsDeadLetterSink } from '../shared/worker/dead-letter.ts';
 import { InvocationDeadline, runWithinBudget } from '../shared/worker/deadline.ts';
-import { type Delivery, decodeRecord, fromFifoQueue } from '../shared/worker/decode.ts';
+import { decodeRecord, fromFifoQueue } from '../shared/worker/decode.ts';
 import { WORKER_ENV } from '../shared/worker/env.ts';
 import {
   EffectAbandonedError,
@@ -40,60 +36,24 @@ import {
   RecordTimeoutError,
   WorkerConfigError,
 } from '../shared/worker/errors.ts';
+import type {
+  Commit,
+  CommitRequest,
+  ProcessEvent,
+  RecordContext,
+} from '../shared/worker/process-event.ts';
 import { type RetryDelay, SqsRetryDelay } from '../shared/worker/retry-delay.ts';
 
 /** Metric names the runtime emits (namespace `lanes` unless overridden). */
 export { WORKER_METRICS } from '../shared/observability/metrics.ts';
 export { WORKER_ENV } from '../shared/worker/env.ts';
 
-/** One transactional commit: the effect and the idempotency record of its key, all or nothing. */
-export interface CommitRequest<R> {
-  /** Up to 99 TransactWriteItems (the idempotency record takes the 100th). */
-  readonly effect: readonly TransactWriteItem[];
-  /** Stored with the record and returned to duplicates. @default null */
-  readonly result?: R;
-  /** Idempotency key. @default the event's id */
-  readonly key?: string;
-  /** Payload whose hash must match for a duplicate. @default the event's `data` */
-  readonly payload?: unknown;
-}
-
-/** Commits an effect exactly once per key (see {@link WorkerOptions.transactional}). */
-export type Commit = <R = null>(request: CommitRequest<R>) => Promise<TransactionalOutcome<R>>;
-
-/** What a record handler gets besides the event. */
-export interface RecordContext {
-  readonly record: SQSRecord;
-  readonly delivery: Delivery;
-  readonly receiveCount: number;
-  readonly messageGroupId: string | undefined;
-  readonly logger: Logger;
-  readonly lambdaContext: Context | undefined;
-  /**
-   * Aborted when the worker abandons this record: it ran past its time budget, or the
-   * invocation reached its stop point. Pass it to long calls (`client.send(cmd, { abortSignal })`)
-   * and stop when it fires: the record has been handed back to the queue.
-   */
-  readonly signal: AbortSignal;
-  /**
-   * Commits a DynamoDB effect together with the event's idempotency record in one transaction
-   * (the `transactional` option): the effect is applied exactly once per event id, a duplicate
-   * gets `{ duplicate: true }` and the stored result, and nothing is committed once `signal` is
-   * aborted (a late write of an abandoned handler loses).
-   * @throws WorkerConfigError when the worker has no `transactional` option
-   * @throws EffectAbandonedError when the record was abandoned before the commit started
-   */
-  readonly commit: Commit;
-}
-
-/**
- * The business function: process one event, throw to fail it (NonRetryableError to dead-letter
- * it now). `TEvent` is the catalogue's typed envelope (`EventOf<typeof catalogue>`).
- */
-export type ProcessEvent<TEvent extends Envelope = Envelope> = (
-  event: TEvent,
-  context: RecordContext,
-) => Promise<void>;
+export type {
+  Commit,
+  CommitRequest,
+  ProcessEvent,
+  RecordContext,
+} from '../shared/worker/process-event.ts';
 
 export interface WorkerOptions<
   TDefinitions extends readonly EventDefinition[] = readonly EventDefinition[],

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { ProcessEvent } from '../../functions/worker-handler.ts';
 import type { Envelope } from '../events/envelope.ts';
+import type { ProcessEvent } from '../worker/process-event.ts';
 import { TaskTokenExpiredError, WorkflowError } from './errors.ts';
 import type { WorkflowStepMessage } from './step-message.ts';
 import { type StepClaimCheckOption, StepOutputs } from './step-output.ts';
