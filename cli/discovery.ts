@@ -146,5 +146,6 @@ export function pickByName<T extends { readonly name: string; readonly stackName
       `${kind} ${name} is in several stacks (${matches.map((m) => m.stackName).join(', ')}); name it as <stack>/${name}`,
     );
   }
-  throw new UsageError(`no ${kind} named ${name} on the target; the ${kind}s are: ${known}`);
+  const plural = kind.endsWith('s') ? `${kind}es` : `${kind}s`;
+  throw new UsageError(`no ${kind} named ${name} on the target; the ${plural} are: ${known}`);
 }
