@@ -41,6 +41,15 @@ function numberOption(name: string, raw: string | undefined): number | undefined
   return value;
 }
 
+/** A required option that must be above zero, named as the user typed it. */
+function positiveOption(name: string, raw: string | undefined): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`--${name} must be a positive number (given ${JSON.stringify(raw)})`);
+  }
+  return value;
+}
+
 /** The plan as `lanes plan` prints it. */
 export function formatPlan(plan: CapacityPlan, print: Print): void {
   print(
@@ -121,8 +130,8 @@ export function plan(argv: string[], print: Print = (line) => console.log(line))
   let result: CapacityPlan;
   try {
     result = planCapacity({
-      ratePerSecond: Number(values.rate),
-      processingMs: Number(values['processing-ms']),
+      ratePerSecond: positiveOption('rate', values.rate),
+      processingMs: positiveOption('processing-ms', values['processing-ms']),
       batchSize: Number(values.batch),
       fifo: values.fifo,
       ingress,

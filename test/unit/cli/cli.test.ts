@@ -64,6 +64,10 @@ describe('lanes CLI', () => {
     [['workflow', 'show'], /lanes workflow needs show <business-key>/],
     [['localstack', 'restart'], /needs setup, start, status or stop \(given restart\)/],
     [['plan', '--rate', '10'], /lanes plan needs --rate and --processing-ms/],
+    [
+      ['plan', '--rate=-1', '--processing-ms', '10'],
+      /--rate must be a positive number \(given "-1"\)/,
+    ],
   ])('exits 2 with the usage on a usage error: %j', async (argv, message) => {
     const { status, err } = await cli(...argv);
     expect(status).toBe(2);
