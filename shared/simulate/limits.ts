@@ -1,50 +1,36 @@
+import { AWS_LIMITS } from '../capacity/limits.ts';
+
 /**
  * The AWS numbers the simulator uses. Every one is in docs/aws-limits.md (section named in the
- * comment); change it there first. Numbers AWS does not publish are in {@link MODEL_DEFAULTS}:
+ * comment); change it there first. The ones the capacity planner checks too come from its
+ * {@link AWS_LIMITS} (documented there), so the two cannot disagree. Numbers AWS does not publish are in {@link MODEL_DEFAULTS}:
  * they are assumptions of the model, each one a workload setting (`model:` in the workload file).
  */
 export const AWS = {
   sqs: {
-    /** Messages per ReceiveMessage / SendMessageBatch / DeleteMessageBatch call (SQS). */
-    messagesPerCall: 10,
-    /** FIFO default mode: API calls per second per action (SQS table). */
-    fifoCallsPerSecond: 300,
-    /** FIFO high-throughput mode: calls per second per action, by Region (SQS table). */
-    fifoHighThroughputCallsPerSecond: {
-      'us-east-1': 70_000,
-      'us-west-2': 70_000,
-      'eu-west-1': 70_000,
-      'us-east-2': 19_000,
-      'eu-central-1': 19_000,
-    } as Readonly<Record<string, number>>,
-    /** In-flight messages per queue, standard and FIFO (SQS table). */
-    maxInFlight: 120_000,
+    messagesPerCall: AWS_LIMITS.messagesPerCall,
+    fifoCallsPerSecond: AWS_LIMITS.fifoCallsPerSecond,
+    fifoHighThroughputCallsPerSecond: AWS_LIMITS.fifoHighThroughputCallsPerSecond,
+    maxInFlight: AWS_LIMITS.inFlightPerQueue,
     /** Long polling: an empty ReceiveMessage waits up to 20 s (SQS table). */
     longPollSeconds: 20,
     /** CloudFormation defaults of AWS::SQS::Queue (SQS table). */
     defaultVisibilityTimeoutSeconds: 30,
-    /** Fair queues: a tenant is noisy above this share of in-flight messages... (fair queues). */
-    fairNoisyShare: 0.1,
-    /** ...and with at least this many of its own in flight (fair queues). */
-    fairNoisyMinInFlight: 30,
+    fairNoisyShare: AWS_LIMITS.fairNoisyShare,
+    fairNoisyMinInFlight: AWS_LIMITS.fairNoisyMinInFlight,
     /** A noisy tenant is quiet again after this long without sends (fair queues). */
     fairQuietAfterSeconds: 300,
   },
   esm: {
-    /** Standard queue: concurrent batches when messages appear (mapping table). */
-    standardInitialConcurrency: 5,
-    /** Standard queue: concurrent batches added per minute while messages remain. */
-    standardScaleUpPerMinute: 300,
+    standardInitialConcurrency: AWS_LIMITS.standardInitialConcurrency,
+    standardScaleUpPerMinute: AWS_LIMITS.standardScaleUpPerMinute,
     /** Standard queue: most concurrent batches per mapping. */
     standardMaxConcurrency: 1_000,
     /** FIFO queue: concurrency up to the active message groups, at most this many. */
     fifoMaxConcurrency: 1_000,
-    /** Provisioned mode: concurrent invokes per event poller (mapping table). */
-    provisionedInvokesPerPoller: 10,
-    /** Provisioned mode: concurrency added per minute (about 1,000). */
-    provisionedScaleUpPerMinute: 1_000,
-    /** Provisioned mode: most concurrency per mapping. */
-    provisionedMaxConcurrency: 20_000,
+    provisionedInvokesPerPoller: AWS_LIMITS.invokesPerPoller,
+    provisionedScaleUpPerMinute: AWS_LIMITS.provisionedScaleUpPerMinute,
+    provisionedMaxConcurrency: AWS_LIMITS.provisionedMaxConcurrency,
     /** Provisioned mode: CloudFormation defaults of MinimumPollers / MaximumPollers. */
     provisionedDefaultMinimumPollers: 2,
     provisionedDefaultMaximumPollers: 200,
@@ -52,9 +38,8 @@ export const AWS = {
     defaultBatchSize: 10,
   },
   lambda: {
-    /** Account concurrency by default (adjustable) and the part that must stay unreserved. */
-    accountConcurrency: 1_000,
-    unreservedMinimum: 100,
+    accountConcurrency: AWS_LIMITS.accountConcurrency,
+    unreservedMinimum: AWS_LIMITS.unreservedMinimum,
     /** Function scaling: new execution environments per 10 s per function. */
     environmentsPer10Seconds: 1_000,
     /** CloudFormation defaults of AWS::Lambda::Function. */
@@ -62,8 +47,7 @@ export const AWS = {
     defaultMemoryMb: 128,
   },
   dynamodb: {
-    /** Write units per second per partition (DynamoDB table). */
-    writeUnitsPerPartitionPerSecond: 1_000,
+    writeUnitsPerPartitionPerSecond: AWS_LIMITS.dynamoWritesPerPartitionPerSecond,
     /** A new on-demand table starts warm at this many write units: 4 partitions. */
     onDemandInitialWriteUnits: 4_000,
   },
