@@ -1,12 +1,12 @@
 """The Python 3.11 shim: uuid5 takes bytes names as on 3.12 (LocalStack's KMS relies on it), and
-``ast.parse`` is safe to call from many threads at once."""
+``ast.parse`` is serialised (the race it guards against needs a thread switch inside the C
+conversion, which a test cannot force)."""
 
 import ast
 import hashlib
 import importlib.util
 import os
 import sys
-import threading
 import unittest
 import uuid
 
@@ -35,25 +35,6 @@ class AstParseTest(unittest.TestCase):
         tree = ast.parse("def f(a, b=1):\n    return a + b\n")
         self.assertEqual(ast.dump(tree), ast.dump(compile("def f(a, b=1):\n    return a + b\n", "<s>", "exec", ast.PyCF_ONLY_AST)))
         self.assertTrue(getattr(ast.parse, "_lanes_serialised", sys.version_info >= (3, 13)))
-
-    def test_many_threads_parse_deep_trees_without_error(self):
-        # Deep nesting makes each conversion long enough for threads to interleave.
-        source = "x = " + "(" * 90 + "1" + ")" * 90 + "\n" + "y = [[[[[[[[1]]]]]]]]\n" * 200
-        errors: list[BaseException] = []
-
-        def work():
-            try:
-                for _ in range(30):
-                    ast.parse(source)
-            except BaseException as error:  # noqa: BLE001 - the test reports any failure
-                errors.append(error)
-
-        threads = [threading.Thread(target=work) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        self.assertEqual(errors, [])
 
 
 if __name__ == "__main__":
