@@ -120,8 +120,8 @@ export async function drainWorker(
   const started = Date.now();
   const { mappings, urls } = await sourcesOf(lambda, sqs, worker);
   const disabled: string[] = [];
-  // A mapping is disabled once it is Enabled: one still Updating, Creating or Enabling (a lanes
-  // scale a moment ago passes through Disabling too) settles first, and is disabled then.
+  // A mapping is disabled once it reads Enabled: one still Updating (a lanes scale a moment ago),
+  // Creating or Enabling takes no update on AWS, so it settles first and is disabled then.
   const disableEnabled = async (states: readonly EventSourceMappingConfiguration[]) => {
     for (const mapping of states) {
       if (mapping.State !== 'Enabled' || !mapping.UUID) continue;
@@ -134,19 +134,14 @@ export async function drainWorker(
       );
     }
   };
-  await disableEnabled(mappings);
   let quietReads = 0;
   let lastReport = 0;
   for (;;) {
-    let states = await Promise.all(
+    const states = await Promise.all(
       mappings.map((m) => lambda.send(new GetEventSourceMappingCommand({ UUID: m.UUID }))),
     );
-    if (states.some((m) => m.State === 'Enabled')) {
-      await disableEnabled(states);
-      states = await Promise.all(
-        mappings.map((m) => lambda.send(new GetEventSourceMappingCommand({ UUID: m.UUID }))),
-      );
-    }
+    // Disabled now, they still count as stopping this round: the next read sees them settle.
+    await disableEnabled(states);
     const depths = await Promise.all([...urls.values()].map((url) => queueDepths(url, sqs)));
     const running = await invocationsInFlight(endpoint);
     const invocations = running
