@@ -40,6 +40,18 @@ beforeAll(async () => {
 
 afterAll(() => resources.release());
 
+/** The worker as `lanes drain` finds it in a stack (here without one: the queue doubles as DLQ). */
+function deployedWorker(name: string, functionName: string, queueUrl: string): DeployedWorker {
+  return {
+    kind: 'worker',
+    name,
+    stackName: 'test',
+    functionName,
+    queueUrl,
+    deadLetterQueueUrl: queueUrl,
+  };
+}
+
 describe('drain and resume', () => {
   it('drains with batches in flight, returns at zero in flight, and resumes without losing or repeating a message', async (ctx) => {
     ctx.skip(!available, NEEDS_EMBEDDED);
@@ -61,14 +73,7 @@ describe('drain and resume', () => {
       BatchSize: 10,
       ScalingConfig: { MaximumConcurrency: 5 },
     });
-    const worker: DeployedWorker = {
-      kind: 'worker',
-      name: 'drained',
-      stackName: 'test',
-      functionName: fn,
-      queueUrl: queue.url,
-      deadLetterQueueUrl: queue.url,
-    };
+    const worker = deployedWorker('drained', fn, queue.url);
     // Under way: batches of 10 x 100 ms are in flight when the drain starts.
     await waitUntil(
       'batches in flight',
@@ -139,14 +144,7 @@ describe('drain and resume', () => {
       BatchSize: 10,
       ScalingConfig: { MaximumConcurrency: 2 },
     });
-    const worker: DeployedWorker = {
-      kind: 'worker',
-      name: 'rescaled',
-      stackName: 'test',
-      functionName: fn,
-      queueUrl: queue.url,
-      deadLetterQueueUrl: queue.url,
-    };
+    const worker = deployedWorker('rescaled', fn, queue.url);
     // What lanes scale does, and the drain straight after it (as an operator script would).
     await lambda.send(
       new UpdateEventSourceMappingCommand({ UUID: uuid, ScalingConfig: { MaximumConcurrency: 3 } }),
