@@ -32,20 +32,17 @@ const USAGE = `lanes plan --rate <msg/s> --processing-ms <ms> [options]
   --strict                  exit 1 when the plan has warnings (default: warnings exit 0)
   The numbers the plan checks are in docs/aws-limits.md.`;
 
-function numberOption(name: string, raw: string | undefined): number | undefined {
+/** A number option, at least 0 (above 0 with `positive`), or a UsageError naming the option. */
+function numberOption(
+  name: string,
+  raw: string | undefined,
+  { positive = false }: { readonly positive?: boolean } = {},
+): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) {
-    throw new UsageError(`--${name} must be a non-negative number (given ${JSON.stringify(raw)})`);
-  }
-  return value;
-}
-
-/** A required option that must be above zero, named as the user typed it. */
-function positiveOption(name: string, raw: string | undefined): number {
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new UsageError(`--${name} must be a positive number (given ${JSON.stringify(raw)})`);
+  if (!Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+    const kind = positive ? 'a positive' : 'a non-negative';
+    throw new UsageError(`--${name} must be ${kind} number (given ${JSON.stringify(raw)})`);
   }
   return value;
 }
@@ -130,8 +127,11 @@ export function plan(argv: string[], print: Print = (line) => console.log(line))
   let result: CapacityPlan;
   try {
     result = planCapacity({
-      ratePerSecond: positiveOption('rate', values.rate),
-      processingMs: positiveOption('processing-ms', values['processing-ms']),
+      // Both are present (checked above).
+      ratePerSecond: numberOption('rate', values.rate, { positive: true }) as number,
+      processingMs: numberOption('processing-ms', values['processing-ms'], {
+        positive: true,
+      }) as number,
       batchSize: Number(values.batch),
       fifo: values.fifo,
       ingress,
