@@ -163,6 +163,32 @@ export abstract class QueueModel {
     return max !== undefined && c.rc >= max;
   }
 
+  /**
+   * Receives up to `want` messages from the front cohort of `from` into `out` and returns the
+   * slice taken; a front cohort at maxReceiveCount is redriven instead (undefined is returned).
+   */
+  protected receiveFrom(
+    from: Deque<Cohort>,
+    want: number,
+    now: number,
+    out: Cohort[],
+  ): Cohort | undefined {
+    const c = from.peekFront() as Cohort;
+    if (this.redriven(c)) {
+      from.popFront();
+      this.visible -= c.n;
+      this.hooks.onRedrive(c, now);
+      return undefined;
+    }
+    const k = Math.min(c.n, want);
+    const slice = k === c.n ? (from.popFront() as Cohort) : takeFront(c, k);
+    slice.rc++;
+    this.visible -= k;
+    this.inFlight += k;
+    out.push(slice);
+    return slice;
+  }
+
   /** May `c` join the cohort `tail` (same kind, sent within the resolution)? */
   protected mergeable(tail: Cohort | undefined, c: Cohort, headT0: number, now: number): boolean {
     if (tail === undefined) return false;
@@ -224,20 +250,7 @@ export class StandardQueue extends QueueModel {
             ? this.#returned
             : undefined;
       if (!from) break;
-      const c = from.peekFront() as Cohort;
-      if (this.redriven(c)) {
-        from.popFront();
-        this.visible -= c.n;
-        this.hooks.onRedrive(c, now);
-        continue;
-      }
-      const k = Math.min(c.n, room - taken);
-      const slice = k === c.n ? (from.popFront() as Cohort) : takeFront(c, k);
-      slice.rc++;
-      this.visible -= k;
-      this.inFlight += k;
-      out.push(slice);
-      taken += k;
+      taken += this.receiveFrom(from, room - taken, now, out)?.n ?? 0;
     }
     return taken;
   }
@@ -322,20 +335,8 @@ export class FifoQueue extends QueueModel {
       const g = this.#groups[id] as FifoGroup;
       g.queued = false;
       while (taken < room && g.q.size > 0) {
-        const c = g.q.peekFront() as Cohort;
-        if (this.redriven(c)) {
-          g.q.popFront();
-          this.visible -= c.n;
-          this.hooks.onRedrive(c, now);
-          continue;
-        }
-        const k = Math.min(c.n, room - taken);
-        const slice = k === c.n ? (g.q.popFront() as Cohort) : takeFront(c, k);
-        slice.rc++;
+        const k = this.receiveFrom(g.q, room - taken, now, out)?.n ?? 0;
         g.inFlight += k;
-        this.visible -= k;
-        this.inFlight += k;
-        out.push(slice);
         taken += k;
       }
     }
@@ -485,21 +486,13 @@ export class FairQueue extends QueueModel {
       const id = this.#next(now);
       if (id === undefined) break;
       const t = this.#tenants[id] as Tenant;
-      const c = t.q.peekFront() as Cohort;
-      if (this.redriven(c)) {
-        t.q.popFront();
-        t.backlog -= c.n;
-        this.visible -= c.n;
-        this.hooks.onRedrive(c, now);
+      const front = (t.q.peekFront() as Cohort).n;
+      const slice = this.receiveFrom(t.q, room - taken, now, out);
+      if (slice) {
+        t.inFlight += slice.n;
+        taken += slice.n;
       } else {
-        const k = Math.min(c.n, room - taken);
-        const slice = k === c.n ? (t.q.popFront() as Cohort) : takeFront(c, k);
-        slice.rc++;
-        t.inFlight += k;
-        this.visible -= k;
-        this.inFlight += k;
-        out.push(slice);
-        taken += k;
+        t.backlog -= front; // redriven
       }
       if (t.q.size > 0) this.#enqueue(id, t);
     }
