@@ -144,6 +144,11 @@ export interface InvocationScope {
   readonly deadline: InvocationDeadline;
   /** Message ids of the records that finished (acknowledged: processed, skipped, dead-lettered). */
   readonly finished: Set<string>;
+  /**
+   * Message ids of the records this invocation started (decoded, and then run). A record that
+   * goes back without having started is released to its queue at once.
+   */
+  readonly started?: Set<string>;
   /** This invocation's Lambda context (not a later one's, should abandoned work still run). */
   readonly lambdaContext?: Context;
 }
@@ -255,6 +260,7 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
   return async (record: SQSRecord, scope?: InvocationScope): Promise<void> => {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
     deferIfLate(record, scope);
+    scope?.started?.add(record.messageId);
     let decoded: ReturnType<typeof decodeRecord>;
     try {
       decoded = decodeRecord(record, options.catalogue);
@@ -344,13 +350,85 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
   };
 }
 
+/** An SqsRetryDelay built on first use: most invocations never postpone or release a record. */
+function lazySqsRetryDelay(): RetryDelay {
+  let delay: SqsRetryDelay | undefined;
+  const sqs = () => {
+    delay ??= new SqsRetryDelay();
+    return delay;
+  };
+  return {
+    postpone: (record, seconds) => sqs().postpone(record, seconds),
+    requeue: (record, seconds) => sqs().requeue(record, seconds),
+    release: (records) => sqs().release(records),
+  };
+}
+
+/** Time a release may take: well inside what is left of the invocation, at most 2 s. */
+function releaseTimeoutMs(context: Context | undefined): number {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  if (remaining === undefined || !Number.isFinite(remaining)) return 2_000;
+  return Math.max(0, Math.min(2_000, remaining - 200));
+}
+
+/**
+ * Makes the batch's failed records that never started visible again at once: they were handed
+ * back for lack of time (or skipped behind such a record in their FIFO group), not because they
+ * failed, so waiting out the visibility timeout (6 x the function timeout) would only hold them,
+ * and on a FIFO queue their whole message group, back. Best effort: a record not released comes
+ * back after the visibility timeout as before.
+ */
+async function releaseUnstarted(
+  records: readonly SQSRecord[],
+  response: SQSBatchResponse,
+  scope: InvocationScope,
+  options: { retryDelay: RetryDelay; logger: Logger; timeoutMs: number },
+): Promise<void> {
+  const { retryDelay, logger, timeoutMs } = options;
+  const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+  const unstarted = records.filter(
+    (record) => failed.has(record.messageId) && !scope.started?.has(record.messageId),
+  );
+  if (unstarted.length === 0 || !retryDelay.release || timeoutMs <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const refused = await Promise.race([retryDelay.release(unstarted), timedOut]);
+    if (refused === 'timeout') {
+      logger.warn(
+        'Releasing unstarted records took too long; they return after the visibility timeout',
+        {
+          records: unstarted.length,
+          timeoutMs,
+        },
+      );
+      return;
+    }
+    logger.info('Unstarted records released to their queue', {
+      released: unstarted.length - refused.length,
+      refused,
+    });
+  } catch (error) {
+    logger.warn('Could not release unstarted records; they return after the visibility timeout', {
+      records: unstarted.length,
+      error,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * A middy Lambda handler for an SQS event source: per-record parsing and validation against the
  * catalogue, Powertools batch processing with partial batch responses, Logger and Metrics, and a
  * deadline: records are started only while the invocation has time for them (`recordBudgetMs`),
  * a record that runs past its budget is abandoned (its `signal` aborts) and reported as failed,
  * and the worker answers before the function timeout with every unfinished record as a batch item
- * failure, so records that finished are never delivered again.
+ * failure, so records that finished are never delivered again. Records it never started are made
+ * visible again at once (ChangeMessageVisibility 0): they, and on FIFO their message group, do
+ * not wait out the visibility timeout.
  *
  * FIFO queues use Powertools' `SqsFifoPartialProcessorAsync` with `skipGroupOnError`: records are
  * processed in order, a failure stops its message group (later records of that group are failed
@@ -384,7 +462,8 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
       `recordBudgetMs must be a positive integer number of milliseconds (given ${recordBudgetMs}).`,
     );
   }
-  const recordHandler = createRecordHandler({ ...options, logger, metrics });
+  const retryDelay = options.retryDelay ?? lazySqsRetryDelay();
+  const recordHandler = createRecordHandler({ ...options, logger, metrics, retryDelay });
 
   const handle = async (
     event: SQSEvent,
@@ -405,7 +484,20 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
     }
     // middy aborts its signal at its own early timeout: stop there too.
     middyOptions?.signal?.addEventListener('abort', () => deadline.stop(), { once: true });
-    const scope: InvocationScope = { deadline, finished: new Set(), lambdaContext: context };
+    const scope: InvocationScope = {
+      deadline,
+      finished: new Set(),
+      started: new Set(),
+      lambdaContext: context,
+    };
+    const answer = async (response: SQSBatchResponse): Promise<SQSBatchResponse> => {
+      await releaseUnstarted(event.Records, response, scope, {
+        retryDelay,
+        logger,
+        timeoutMs: releaseTimeoutMs(context),
+      });
+      return response;
+    };
     const first = event.Records[0];
     const fifo = first !== undefined && fromFifoQueue(first);
     // New processors per invocation: an abandoned batch may still be winding down in one.
@@ -430,7 +522,7 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
     deadline.dispose();
     if (outcome !== undefined) {
       if ('error' in outcome) throw outcome.error;
-      return outcome.response;
+      return answer(outcome.response);
     }
     // The stop point came first: hand back every record that did not finish, before Lambda's
     // timeout would fail the whole batch.
@@ -440,9 +532,9 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
       unfinished: unfinished.length,
       finished: scope.finished.size,
     });
-    return {
+    return answer({
       batchItemFailures: unfinished.map((record) => ({ itemIdentifier: record.messageId })),
-    };
+    });
   };
 
   return middy(handle)

@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   GetQueueUrlCommand,
   SendMessageCommand,
@@ -18,7 +19,16 @@ export interface RetryDelay {
    * original before its receive count reaches the queue's maxReceiveCount. Standard queues only.
    */
   requeue(record: SQSRecord, seconds: number): Promise<void>;
+  /**
+   * Makes messages the worker handed back without starting them visible again at once, so they
+   * do not wait out the queue's visibility timeout (on a FIFO queue that wait holds their whole
+   * message group). Resolves with the message ids SQS refused; optional for custom delays.
+   */
+  release?(records: readonly SQSRecord[]): Promise<string[]>;
 }
+
+/** ChangeMessageVisibilityBatch takes at most 10 entries. */
+const VISIBILITY_BATCH_SIZE = 10;
 
 /**
  * Postpones a record by setting its message's visibility timeout (ChangeMessageVisibility), so the
@@ -45,6 +55,38 @@ export class SqsRetryDelay implements RetryDelay {
         VisibilityTimeout: Math.min(43_200, Math.max(0, Math.round(seconds))),
       }),
     );
+  }
+
+  async release(records: readonly SQSRecord[]): Promise<string[]> {
+    const refused: string[] = [];
+    const byQueue = new Map<string, SQSRecord[]>();
+    for (const record of records) {
+      const queued = byQueue.get(record.eventSourceARN);
+      if (queued) queued.push(record);
+      else byQueue.set(record.eventSourceARN, [record]);
+    }
+    for (const [queueArn, queued] of byQueue) {
+      const queueUrl = await this.#queueUrl(queueArn);
+      for (let start = 0; start < queued.length; start += VISIBILITY_BATCH_SIZE) {
+        const chunk = queued.slice(start, start + VISIBILITY_BATCH_SIZE);
+        const { Failed = [] } = await this.#client.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            // Entry ids must be unique within a call and at most 80 characters: use positions.
+            Entries: chunk.map((record, index) => ({
+              Id: String(index),
+              ReceiptHandle: record.receiptHandle,
+              VisibilityTimeout: 0,
+            })),
+          }),
+        );
+        for (const failure of Failed) {
+          const record = chunk[Number(failure.Id)];
+          if (record) refused.push(record.messageId);
+        }
+      }
+    }
+    return refused;
   }
 
   async requeue(record: SQSRecord, seconds: number): Promise<void> {

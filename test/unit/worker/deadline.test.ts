@@ -9,6 +9,7 @@ import type { Envelope } from '#shared/events/envelope.ts';
 import type { DeadLetterSink } from '#shared/worker/dead-letter.ts';
 import { InvocationDeadline } from '#shared/worker/deadline.ts';
 import { EffectAbandonedError, RecordTimeoutError } from '#shared/worker/errors.ts';
+import type { RetryDelay } from '#shared/worker/retry-delay.ts';
 
 /**
  * The worker's deadline: records start only while the invocation has time for their budget, a
@@ -113,6 +114,20 @@ function worker(options: Partial<WorkerOptions> & Pick<WorkerOptions, 'processEv
     ...options,
   });
   return { handler, deadLetter };
+}
+
+/** A RetryDelay that records which messages the worker released. */
+function recordingRetryDelay() {
+  const released: string[] = [];
+  const retryDelay: RetryDelay = {
+    postpone: async () => {},
+    requeue: async () => {},
+    release: async (records) => {
+      released.push(...records.map((r) => r.messageId));
+      return [];
+    },
+  };
+  return { retryDelay, released };
 }
 
 const failedIds = (response: { batchItemFailures: { itemIdentifier: string }[] }) =>
@@ -236,7 +251,9 @@ describe('deadline-aware batches', () => {
 
   it('does not start records the time left cannot cover, and hands them back untouched', async () => {
     const seen: string[] = [];
+    const { retryDelay, released } = recordingRetryDelay();
     const { handler } = worker({
+      retryDelay,
       recordBudgetMs: 400,
       processEvent: async (event) => {
         seen.push(event.id);
@@ -250,11 +267,16 @@ describe('deadline-aware batches', () => {
 
     expect(seen).toEqual(['e-a-1']);
     expect(failedIds(response)).toEqual([records[1]?.messageId, records[2]?.messageId]);
+    // Neither started (the third waited behind the second in its group): both are visible again
+    // at once instead of holding the group for the visibility timeout.
+    expect(released).toEqual([records[1]?.messageId, records[2]?.messageId]);
   });
 
   it('answers at its stop point, before the timeout, with every unfinished record and no finished one', async () => {
     const seen: string[] = [];
+    const { retryDelay, released } = recordingRetryDelay();
     const { handler } = worker({
+      retryDelay,
       // A budget longer than the invocation is cut to it: only the stop point ends the slow record.
       recordBudgetMs: 60_000,
       processEvent: async (event, { signal }) => {
@@ -274,6 +296,8 @@ describe('deadline-aware batches', () => {
     expect(seen).toContain('e-fast-1');
     // It answered before Lambda's timeout would have failed the whole batch.
     expect(elapsedMs).toBeLessThan(4_000);
+    // The slow record had started: it waits out the visibility timeout like any failure.
+    expect(released).toEqual([]);
   });
 
   it('refuses a bad budget with the value', () => {
