@@ -67,8 +67,10 @@ interface Breakdown {
   readonly invokeOverhead: number;
   /** The function's execution per batch (handler, SDK calls, DynamoDB included). */
   readonly function: number;
-  /** Server-side DynamoDB time of the function's writes per batch (UpdateItem + PutItem, inside `function`). */
-  readonly dynamodbWrite: number;
+  /** Server-side time of the function's consistent reads of its keys' state per batch (GetItem, inside `function`). */
+  readonly dynamodbRead: number;
+  /** Server-side time of the function's commits per batch (TransactWriteItems: effect + idempotency record, inside `function`). */
+  readonly dynamodbCommit: number;
   /** DeleteMessageBatch round trip (per batch). */
   readonly delete: number;
   readonly eventsPerBatch: number;
@@ -90,19 +92,19 @@ function breakdownOf(
     functionArn.startsWith(arn),
   )?.[1];
   const eventsPerBatch = stats.invocations > 0 ? stats.messages / stats.invocations : 0;
-  // Per hot-path event: one UpdateItem (only the orders worker updates) and one PutItem (the
-  // notifications worker also puts, so the mean PutItem time is used, not the total).
-  const update = dynamodb.UpdateItem;
-  const writesPerBatch =
-    ((update?.totalMs ?? 0) + (dynamodb.PutItem?.meanMs ?? 0) * (update?.count ?? 0)) /
-    Math.max(1, fn?.count ?? 0);
+  // Only the orders worker reads (GetItem of its key's state); both workers commit one
+  // TransactWriteItems per event, so the orders worker's share is the mean times its events.
+  const batches = Math.max(1, fn?.count ?? 0);
+  const readsPerBatch = (dynamodb.GetItem?.totalMs ?? 0) / batches;
+  const commitsPerBatch = ((dynamodb.TransactWriteItems?.meanMs ?? 0) * stats.messages) / batches;
   return {
     publishPerCall: publishPerCall === null ? null : round1(publishPerCall),
     queued: round1(stats.phases.queued?.meanMs ?? 0),
     poll: round1(stats.phases.receive?.meanMs ?? 0),
     invokeOverhead: round1((stats.phases.invoke?.meanMs ?? 0) - (fn?.meanMs ?? 0)),
     function: round1(fn?.meanMs ?? 0),
-    dynamodbWrite: round1(writesPerBatch),
+    dynamodbRead: round1(readsPerBatch),
+    dynamodbCommit: round1(commitsPerBatch),
     delete: round1(stats.phases.delete?.meanMs ?? 0),
     eventsPerBatch: round1(eventsPerBatch),
     invocations: stats.invocations,
@@ -360,7 +362,7 @@ async function main(): Promise<void> {
       'pipeline: events/s from first publish to last hot-path effect (DynamoDB); latency = processedAt - event time.',
       'rawSqs: the same number of messages over the same number of FIFO groups sent, received and deleted directly, no Lambda.',
       "The embedded LocalStack runs the lanes SQS event source mapping (embedded-localstack/esm): up to MaximumConcurrency batches in flight per mapping (orders: 10, FIFO batches of <= 10 possibly spanning groups; notifications: 2, batches of 50 over a 1 s window). The figures measure that mapping, LocalStack's Lambda and DynamoDB Local on one shared 2-core machine, not AWS.",
-      'pipeline.<mode>.breakdown (ms, means, hot path): publishPerCall = SendMessageBatch round trip seen by the publisher; queued = SentTimestamp to receive by a poller; poll = ReceiveMessage round trip; invokeOverhead = Invoke round trip minus the function execution; function = execution per batch; dynamodbWrite = server-side UpdateItem + PutItem time per batch (inside function); delete = DeleteMessageBatch round trip.',
+      "pipeline.<mode>.breakdown (ms, means, hot path): publishPerCall = SendMessageBatch round trip seen by the publisher; queued = SentTimestamp to receive by a poller; poll = ReceiveMessage round trip; invokeOverhead = Invoke round trip minus the function execution; function = execution per batch; dynamodbRead = server-side GetItem time per batch (the key's state, inside function); dynamodbCommit = server-side TransactWriteItems time per batch (effect + idempotency record, inside function); delete = DeleteMessageBatch round trip.",
     ],
   };
   writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
