@@ -1,6 +1,6 @@
 /**
- * Coordination benchmark (run: `npm run bench:coordination`, LocalStack on 127.0.0.1:4566 or
- * AWS_ENDPOINT_URL). Measures, in one run, against a fresh table:
+ * Coordination benchmark (`npm run bench:coordination`: starts the embedded LocalStack when
+ * needed; or AWS_ENDPOINT_URL). Measures, in one run, against a fresh table:
  * 1. DynamoDB requests per processed message: no idempotency (baseline) vs the Powertools path vs
  *    our transactional path, for first deliveries and for duplicates (SDK middleware counts).
  * 2. Lease acquire and renew latency p50/p99 with 1 and with 50 contenders, next to a plain
@@ -20,10 +20,11 @@ import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 
-process.env.AWS_ENDPOINT_URL ??= 'http://127.0.0.1:4566';
-process.env.AWS_REGION ??= 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID ??= 'test';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+import { awsEnvironment, ensureLocalStack } from '#localstack/lifecycle.ts';
+
+// The SDK clients below read the endpoint and credentials from the environment when created.
+const { target } = await ensureLocalStack({ log: (line) => console.error(line) });
+Object.assign(process.env, awsEnvironment(target));
 
 const { DynamoDBLeaseStore } = await import('#shared/coordination/dynamodb-lease-store.ts');
 const { FencedWriter } = await import('#shared/coordination/fencing.ts');

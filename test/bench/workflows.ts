@@ -1,6 +1,7 @@
 /**
- * Workflows benchmark (run: `npm run bench:workflows` after `npm run deploy`; LocalStack on
- * 127.0.0.1:4566 or AWS_ENDPOINT_URL). In one run, against the deployed Lanes-Workflows stack:
+ * Workflows benchmark (`npm run bench:workflows`: starts the embedded LocalStack and deploys
+ * Lanes-Workflows when needed, like `lanes demo`; or AWS_ENDPOINT_URL). In one run, against the
+ * Lanes-Workflows stack:
  * 500 order fulfilment workflows with direct Lambda tasks (the baseline), then 500 with every
  * step dispatched through the FIFO step worker queue (`.waitForTaskToken`). For each: executions
  * completed per second (first StartExecution to last stop), execution duration p50/p95, and the
@@ -12,15 +13,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
-process.env.AWS_ENDPOINT_URL ??= 'http://127.0.0.1:4566';
-process.env.AWS_REGION ??= 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID ??= 'test';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+import { deployAll } from '#cli/deploy.ts';
+import { awsEnvironment, ensureLocalStack } from '#localstack/lifecycle.ts';
+
+// The SDK clients below read the endpoint and credentials from the environment when created.
+const { target } = await ensureLocalStack({ log: (line) => console.error(line) });
+Object.assign(process.env, awsEnvironment(target));
+const deployed = await deployAll(target, {
+  log: (line) => console.error(line),
+  stacks: ['Lanes-Workflows'],
+});
 
 const { ListExecutionsCommand, SFNClient } = await import('@aws-sdk/client-sfn');
 const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
 const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
-const { readOutputs } = await import('#cli/deploy.ts');
 const { WORKFLOWS_OUTPUTS } = await import('#orders/infra/workflows-stack.ts');
 const { ClaimCheck } = await import('#shared/workflows/claim-check.ts');
 const { DynamoDbClaimCheckStore } = await import('#shared/workflows/dynamodb-claim-check-store.ts');
@@ -36,8 +42,8 @@ const START_CONCURRENCY = 10;
 const TIMEOUT_MS = 30 * 60_000;
 const RESULT_FILE = resolve(process.cwd(), 'test/bench/results/workflows.json');
 
-const outputs = readOutputs()['Lanes-Workflows'];
-if (!outputs) throw new Error('Lanes-Workflows is not deployed: run npm run deploy first.');
+const outputs = deployed['Lanes-Workflows'];
+if (!outputs) throw new Error('Lanes-Workflows has no outputs after deploy');
 const output = (key: string) => {
   const value = outputs[key];
   if (!value) throw new Error(`Lanes-Workflows has no output ${key}; redeploy (npm run deploy).`);
