@@ -165,6 +165,35 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "FifoQueue.update_message_group_visibility",
         "d274fd9ecb4d13af",
     ),
+    # parser_caches: the cached factories, and every caller of the names it rebinds.
+    "create_parser": ("localstack.aws.protocol.parser", "create_parser", "28988aa5e90831d1"),
+    "create_serializer": ("localstack.aws.protocol.serializer", "create_serializer", "ce9f0bc5dbfa9fb9"),
+    "ServiceRequestParser.parse_and_enrich": (
+        "localstack.aws.handlers.service",
+        "ServiceRequestParser.parse_and_enrich",
+        "275ab30f34941218",
+    ),
+    "ServiceRequestRouter.create_not_implemented_response": (
+        "localstack.aws.handlers.service",
+        "ServiceRequestRouter.create_not_implemented_response",
+        "436067b461a9e77f",
+    ),
+    "ServiceExceptionSerializer.create_exception_response": (
+        "localstack.aws.handlers.service",
+        "ServiceExceptionSerializer.create_exception_response",
+        "68f9306be2e44349",
+    ),
+    "Skeleton.invoke": ("localstack.aws.skeleton", "Skeleton.invoke", "53c0587bd85e2fba"),
+    "extract_json": (
+        "localstack.services.stepfunctions.asl.utils.json_path",
+        "extract_json",
+        "19892e7da4d1c857",
+    ),
+    "ResultPath._eval_body": (
+        "localstack.services.stepfunctions.asl.component.common.path.result_path",
+        "ResultPath._eval_body",
+        "2ca999215578c669",
+    ),
 }
 
 

@@ -39,6 +39,7 @@ def lanes_event_source_mapping() -> None:
     from lanes_esm.lambda_metrics import lambda_metric_patches
     from lanes_esm.mapping import scaling_mapping_patches
     from lanes_esm.mapping_state import mapping_state_patches
+    from lanes_esm.parser_caches import parser_cache_patches
     from lanes_esm.settings import EsmSettings
     from lanes_esm.sqs_metrics import interval_seconds, start_publisher
     from lanes_esm.stats import REGISTRY
@@ -57,6 +58,7 @@ def lanes_event_source_mapping() -> None:
         lambda_metric_patches(),
         environment_lookup_patches(),
         mapping_state_patches(),
+        parser_cache_patches(),
     ):
         patches.apply()
     ROUTER.add(EventSourceMappingEndpoints(REGISTRY, settings))
