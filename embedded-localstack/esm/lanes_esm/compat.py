@@ -20,6 +20,7 @@ LOCALSTACK_VERSION = "4.13.1"
 
 _LAMBDA = "localstack.services.lambda_"
 _ESM = f"{_LAMBDA}.event_source_mapping"
+_SFN_PROVIDER = "localstack.services.stepfunctions.provider"
 
 #: name -> (module, attribute path, sha256 of ``inspect.getsource`` in 4.13.1, first 16 digits)
 PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
@@ -193,6 +194,32 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "localstack.services.stepfunctions.asl.component.common.path.result_path",
         "ResultPath._eval_body",
         "2ca999215578c669",
+    ),
+    # stepfunctions_callbacks: the lookup it filters, its callers, and where env is created.
+    "StepFunctionsProvider._get_executions": (
+        _SFN_PROVIDER,
+        "StepFunctionsProvider._get_executions",
+        "c9e8052d41925861",
+    ),
+    "StepFunctionsProvider.send_task_heartbeat": (
+        _SFN_PROVIDER,
+        "StepFunctionsProvider.send_task_heartbeat",
+        "e1bc59ca7b162e15",
+    ),
+    "StepFunctionsProvider.send_task_success": (
+        _SFN_PROVIDER,
+        "StepFunctionsProvider.send_task_success",
+        "7cdb6939ba7953e8",
+    ),
+    "StepFunctionsProvider.send_task_failure": (
+        _SFN_PROVIDER,
+        "StepFunctionsProvider.send_task_failure",
+        "8a8bbcbb4b70d76f",
+    ),
+    "ExecutionWorker._execution_logic": (
+        "localstack.services.stepfunctions.backend.execution_worker",
+        "ExecutionWorker._execution_logic",
+        "baa3e2a48fd228d9",
     ),
 }
 

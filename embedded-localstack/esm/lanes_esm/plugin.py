@@ -43,6 +43,7 @@ def lanes_event_source_mapping() -> None:
     from lanes_esm.settings import EsmSettings
     from lanes_esm.sqs_metrics import interval_seconds, start_publisher
     from lanes_esm.stats import REGISTRY
+    from lanes_esm.stepfunctions_callbacks import callback_lookup_patches
     from lanes_esm.timings import timing_patches
     from lanes_esm.validation import sqs_mapping_validation_patches
 
@@ -59,6 +60,7 @@ def lanes_event_source_mapping() -> None:
         environment_lookup_patches(),
         mapping_state_patches(),
         parser_cache_patches(),
+        callback_lookup_patches(),
     ):
         patches.apply()
     ROUTER.add(EventSourceMappingEndpoints(REGISTRY, settings))

@@ -1,0 +1,81 @@
+"""Task-token callbacks that do not fail because another execution is still starting.
+
+LocalStack 4.13.1 answers ``SendTaskHeartbeat``, ``SendTaskSuccess`` and ``SendTaskFailure`` by
+asking every execution in turn whether the token is one of its callbacks
+(``execution.exec_worker.env.callback_pool_manager``). An execution's ``env`` is only created in
+its worker thread, after the state machine definition is parsed, so an execution that is still
+starting has ``env = None`` and the lookup raises ``AttributeError`` for the whole call, which the
+caller sees as an InternalError: ``'NoneType' object has no attribute 'callback_pool_manager'``.
+With many executions starting at once (500 in ``npm run bench:workflows``) nearly every
+heartbeat of a queue-dispatched step failed that way, its batch was retried, and the workflows
+stalled. An execution without an environment has issued no task token, so here the lookup skips
+it, which is what AWS's answer for that token would be.
+"""
+
+from __future__ import annotations
+
+from localstack.aws.api import RequestContext
+from localstack.aws.api.stepfunctions import (
+    ExecutionStatus,
+    InvalidToken,
+    SendTaskFailureOutput,
+    TaskDoesNotExist,
+    TaskTimedOut,
+)
+from localstack.services.stepfunctions.asl.eval.callback.callback import (
+    CallbackConsumerTimeout,
+    CallbackNotifyConsumerError,
+    CallbackOutcomeFailure,
+)
+from localstack.services.stepfunctions.provider import StepFunctionsProvider
+from localstack.utils.patch import Patch, Patches
+
+
+def has_environment(execution) -> bool:
+    """Whether the execution's program runs (and so may hold task tokens)."""
+    worker = execution.exec_worker
+    return worker is not None and worker.env is not None
+
+
+def _get_executions(original, self, context: RequestContext, execution_status=None):
+    executions = original(self, context, execution_status)
+    if execution_status == ExecutionStatus.RUNNING:
+        # Only the heartbeat and success callbacks ask for running executions.
+        return [execution for execution in executions if has_environment(execution)]
+    return executions
+
+
+def _send_task_failure(
+    _original,
+    self: StepFunctionsProvider,
+    context: RequestContext,
+    task_token,
+    error=None,
+    cause=None,
+    **kwargs,
+) -> SendTaskFailureOutput:
+    # LocalStack's own body, with executions that have no environment yet skipped.
+    outcome = CallbackOutcomeFailure(callback_id=task_token, error=error, cause=cause)
+    store = self.get_store(context)
+    for execution in list(store.executions.values()):
+        if not has_environment(execution):
+            continue
+        try:
+            if execution.exec_worker.env.callback_pool_manager.notify(
+                callback_id=task_token, outcome=outcome
+            ):
+                return SendTaskFailureOutput()
+        except CallbackNotifyConsumerError as consumer_error:
+            if isinstance(consumer_error, CallbackConsumerTimeout):
+                raise TaskTimedOut()
+            raise TaskDoesNotExist()
+    raise InvalidToken("Invalid token")
+
+
+def callback_lookup_patches() -> Patches:
+    return Patches(
+        [
+            Patch.function(StepFunctionsProvider._get_executions, _get_executions),
+            Patch.function(StepFunctionsProvider.send_task_failure, _send_task_failure),
+        ]
+    )
