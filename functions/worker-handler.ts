@@ -1,9 +1,4 @@
-import {
-  BatchProcessor,
-  EventType,
-  processPartialResponse,
-  SqsFifoPartialProcessorAsync,
-} from '@aws-lambda-powertools/batch';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -36,6 +31,7 @@ import {
   RecordTimeoutError,
   WorkerConfigError,
 } from '../shared/worker/errors.ts';
+import { processFifoGroups } from '../shared/worker/fifo-groups.ts';
 import type {
   Commit,
   CommitRequest,
@@ -122,7 +118,8 @@ export interface WorkerOptions<
    * a record that runs longer (its `signal` aborts): the record is reported as a batch item
    * failure (on FIFO with the rest of its group), finished records are acknowledged, and on its
    * last receive the record is dead-lettered with a RecordTimeoutError. Size batches so that
-   * batchSize x budget fits the timeout on FIFO queues (records run one after another there).
+   * batchSize x budget fits the timeout on FIFO queues (a message group's records run one after
+   * another there).
    * @default - env LANES_RECORD_BUDGET_MS; unset: half of the time to the stop point when the invocation starts
    */
   readonly recordBudgetMs?: number;
@@ -430,10 +427,10 @@ async function releaseUnstarted(
  * visible again at once (ChangeMessageVisibility 0): they, and on FIFO their message group, do
  * not wait out the visibility timeout.
  *
- * FIFO queues use Powertools' `SqsFifoPartialProcessorAsync` with `skipGroupOnError`: records are
- * processed in order, a failure stops its message group (later records of that group are failed
+ * FIFO batches run their message groups in parallel (`processFifoGroups`): a group's records in
+ * order, one after another, and a failure stops its group (later records of that group are failed
  * without being processed, so order holds) while other groups in the batch go on. Standard queues
- * use `BatchProcessor`.
+ * use Powertools' `BatchProcessor` (records in parallel).
  *
  * @example
  * export const handler = createWorkerHandler({
@@ -502,12 +499,7 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
     const fifo = first !== undefined && fromFifoQueue(first);
     // New processors per invocation: an abandoned batch may still be winding down in one.
     const processing = fifo
-      ? processPartialResponse(
-          event,
-          (record: SQSRecord) => recordHandler(record, scope),
-          new SqsFifoPartialProcessorAsync(),
-          { context, skipGroupOnError: true },
-        )
+      ? processFifoGroups(event.Records, (record: SQSRecord) => recordHandler(record, scope))
       : processPartialResponse(
           event,
           (record: SQSRecord) => recordHandler(record, scope),

@@ -29,13 +29,19 @@ export interface EffectiveSettings {
   readonly lanesRuntime: boolean;
 }
 
+export type RecordsMode = 'sequential' | 'parallel' | 'groups';
+
 /** What the code does and the model's assumptions, for one worker. */
 export interface WorkerBehaviour {
   readonly recordMs: Duration;
   readonly invocationMs: Duration;
   readonly coldStartMs: Duration;
   readonly errorRate: number;
-  readonly sequential: boolean;
+  /**
+   * How a batch's records share the invocation: one after another, all at once, or (the lanes
+   * runtime on FIFO) a message group's records one after another and the groups at once.
+   */
+  readonly records: RecordsMode;
   readonly policy: KeyPolicyModel | undefined;
   readonly table: PartitionedTable | undefined;
   readonly writesPerRecord: number;
@@ -656,6 +662,7 @@ export class WorkerModel {
       s.lanesRuntime && s.maxReceiveCount !== undefined && c.rc >= s.maxReceiveCount;
     const stoppedGroups = s.fifo ? new Set<number>() : undefined;
     let ran = 0;
+    const ranByGroup = new Map<number, number>();
     for (const c of cohorts) {
       if (stoppedGroups?.has(c.group)) {
         plan.returned.push([c, visibleAt]); // skipGroupOnError: not processed, retried in order
@@ -693,14 +700,14 @@ export class WorkerModel {
         }
       }
       if (!rest) continue;
-      ran += s.fifo
+      const n = s.fifo
         ? this.#runInOrder(rest, plan, visibleAt, now, finalAttempt, stoppedGroups)
         : this.#runInParallel(rest, plan, visibleAt, now, finalAttempt);
+      ran += n;
+      ranByGroup.set(c.group, (ranByGroup.get(c.group) ?? 0) + n);
     }
     let processingMs = b.invocationMs.sample(this.random);
-    processingMs += b.sequential
-      ? b.recordMs.sampleSum(this.random, ran)
-      : b.recordMs.sampleMax(this.random, ran);
+    processingMs += this.#recordsMs(ran, ranByGroup);
     const initMs = cold ? b.coldStartMs.sample(this.random) : 0;
     if (processingMs > s.timeoutMs) {
       // The whole invocation fails: every record is retried after the visibility timeout.
@@ -735,6 +742,18 @@ export class WorkerModel {
   }
 
   /** FIFO records of one cohort, one after another: the first failure stops the group. */
+  /** Time the records that ran take together, by how the worker runs them (`records`). */
+  #recordsMs(ran: number, ranByGroup: ReadonlyMap<number, number>): number {
+    const { recordMs, records } = this.behaviour;
+    if (records === 'sequential') return recordMs.sampleSum(this.random, ran);
+    if (records === 'parallel') return recordMs.sampleMax(this.random, ran);
+    let longest = 0;
+    for (const n of ranByGroup.values()) {
+      if (n > 0) longest = Math.max(longest, recordMs.sampleSum(this.random, n));
+    }
+    return longest;
+  }
+
   #runInOrder(
     c: Cohort,
     plan: Plan,

@@ -34,6 +34,30 @@ describe('record outcomes', () => {
     expect(summary.messages.processed).toBe(summary.messages.sent);
   });
 
+  it('on FIFO, the groups of a batch run at once by default (the lanes runtime); `sequential` runs every record in turn', () => {
+    const run = (records?: 'sequential') =>
+      simulate(testApp({ fifo: true, maxConcurrency: 1 }), {
+        durationSeconds: 20,
+        drainLimitSeconds: 600,
+        producers: [
+          {
+            name: 'p',
+            rate: { shape: 'constant', perSecond: 40 },
+            keys: { distribution: 'uniform', count: 100 },
+            process: 'even',
+          },
+        ],
+        workers: { W: { recordMs: 100, ...(records ? { records } : {}) } },
+      }).summary;
+    const groups = run();
+    const sequential = run('sequential');
+    // One batch at a time: records in turn manage 10/s, so 800 messages take about 80 s; batches
+    // spread over many groups take about one record's time each.
+    expect(sequential.completionSeconds ?? Number.POSITIVE_INFINITY).toBeGreaterThan(60);
+    expect(groups.completionSeconds ?? Number.POSITIVE_INFINITY).toBeLessThan(30);
+    expect(groups.messages.processed).toBe(groups.messages.sent);
+  });
+
   it('without ReportBatchItemFailures, a partial failure deletes the failed records too', () => {
     const { summary } = simulate(testApp({ reportBatchItemFailures: false }), {
       durationSeconds: 10,
