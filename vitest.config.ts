@@ -18,11 +18,35 @@ function sourceAliases(): { find: RegExp; replacement: string }[] {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /**
- * Three projects: `unit` (logic and CDK templates, no AWS), `integration` (real stacks on
- * LocalStack) and `faults` (crashes, timeouts, throttling, duplicates on LocalStack; `npm run
- * test:faults`). The integration project's global setup starts the embedded LocalStack when no
- * endpoint is given and deploys the reference stacks once for every integration test file; the
- * faults project's setup does the same and deploys its own stack (test/faults/support).
+ * Integration files that measure time, rates or peaks (or share a queue with one that does):
+ * they run one at a time, after the others, with the machine to themselves.
+ */
+const TIMED_INTEGRATION_FILES = [
+  'test/integration/simulate/**/*.test.ts',
+  'test/integration/operations/autoscaling.test.ts',
+  'test/integration/operations/fair-queues.test.ts',
+  'test/integration/operations/drain.test.ts',
+  'test/integration/event-source-mapping/concurrency.test.ts',
+  'test/integration/event-source-mapping/fifo-groups.test.ts',
+  'test/integration/event-source-mapping/scaling.test.ts',
+  'test/integration/event-source-mapping/batching.test.ts',
+  'test/integration/event-source-mapping/watch.test.ts',
+  'test/integration/workflows/queue-steps.test.ts',
+  'test/integration/coordination/leases.test.ts',
+  'test/integration/executor/executor.test.ts',
+  // Both move messages of the pipeline's orders DLQ (a poison event, a redrive).
+  'test/integration/ingress/dead-letters.test.ts',
+  'test/integration/observability/alarms-and-dead-letters.test.ts',
+];
+
+/**
+ * Four projects: `unit` (logic and CDK templates, no AWS), `integration` (real stacks on
+ * LocalStack, two files at a time: each works on its own resources or run id), `timed` (the
+ * integration files above, one at a time, after the others) and `faults` (crashes, timeouts,
+ * throttling, duplicates on LocalStack; `npm run test:faults`). The integration projects' global
+ * setup starts the embedded LocalStack when no endpoint is given and deploys the reference stacks
+ * once for every integration test file; the faults project's setup does the same and deploys its
+ * own stack (test/faults/support).
  */
 export default defineConfig({
   // `lanes` and `lanes/*` (the reference app's imports) resolve to the sources, as Node does with
@@ -43,6 +67,8 @@ export default defineConfig({
           // Worker tests would print every EMF metrics line; they assert on effects instead.
           env: { POWERTOOLS_METRICS_DISABLED: 'true' },
           testTimeout: 60_000,
+          // Runs next to the integration files (same group, same pool size).
+          maxWorkers: 2,
         },
       },
       {
@@ -50,10 +76,25 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: TIMED_INTEGRATION_FILES,
+          globalSetup: ['test/integration/support/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          // Most of an integration file's time is waiting on LocalStack: two at once on 2 cores.
+          maxWorkers: 2,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'timed',
+          include: TIMED_INTEGRATION_FILES,
           globalSetup: ['test/integration/support/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
           fileParallelism: false,
+          // After `unit` and `integration` (group 0) have finished.
+          sequence: { groupOrder: 1 },
         },
       },
       {

@@ -2,6 +2,9 @@ import { deployAll } from '#cli/deploy.ts';
 import { awsEnvironment, ensureLocalStack, stopLocalStack } from '#localstack/lifecycle.ts';
 import { TEST_TARGET_ENV } from '#test/integration/support/target.ts';
 
+/** Set once this run's LocalStack answers and its stacks are deployed. */
+const SETUP_DONE_ENV = 'LANES_INTEGRATION_SETUP_DONE';
+
 /**
  * Integration tests run against real services: the embedded LocalStack (started here when no
  * endpoint is given, stopped again at the end if this run started it) or the endpoint named by
@@ -9,6 +12,9 @@ import { TEST_TARGET_ENV } from '#test/integration/support/target.ts';
  * If LocalStack cannot start, this throws and the whole run fails with the reason.
  */
 export default async function setup(): Promise<() => Promise<void>> {
+  // The `integration` and `timed` projects share this setup: the first to run does the work
+  // (and stops LocalStack at the end), the second finds its target in the environment.
+  if (process.env[SETUP_DONE_ENV] === '1') return async () => {};
   const log = (line: string) => console.log(line);
   const { target, started, startMs } = await ensureLocalStack({ log });
   Object.assign(process.env, awsEnvironment(target), {
@@ -18,6 +24,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   const deployStarted = Date.now();
   await deployAll(target, { log });
   log(`[integration] stacks deployed in ${((Date.now() - deployStarted) / 1000).toFixed(1)} s`);
+  process.env[SETUP_DONE_ENV] = '1';
   return async () => {
     if (started && process.env.LANES_KEEP_LOCALSTACK !== '1') await stopLocalStack({ log });
   };
