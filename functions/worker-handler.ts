@@ -236,11 +236,11 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
     };
   };
 
-  const giveUp = async (record: SQSRecord, error: Error): Promise<void> => {
+  const giveUp = async (record: SQSRecord, error: Error, log: Logger = logger): Promise<void> => {
     if (!deadLetter) throw error;
     await deadLetter.send(record, error);
     metrics.addMetric(WORKER_METRICS.DEAD_LETTERED, MetricUnit.Count, 1);
-    logger.error('Record dead-lettered', { messageId: record.messageId, error });
+    log.error('Record dead-lettered', { messageId: record.messageId, error });
   };
 
   /** Refuses to start a record the invocation has no time left for (it goes back untouched). */
@@ -275,9 +275,11 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
       lane: envelope.lane ?? null,
       messageId: record.messageId,
     };
-    logger.appendKeys(keys);
+    // A logger of this record's own: records of a batch run at once (standard queues, and the
+    // groups of a FIFO batch), so keys appended to the shared logger would mix.
+    const log = logger.createChild({ persistentKeys: keys });
     // The request the event belongs to, or the event itself: every line of this record has it.
-    logger.setCorrelationId(envelope.correlationId ?? envelope.id);
+    log.setCorrelationId(envelope.correlationId ?? envelope.id);
     try {
       const run = (signal: AbortSignal) =>
         runGuarded(envelope, {
@@ -285,7 +287,7 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
           delivery,
           receiveCount,
           messageGroupId: record.attributes.MessageGroupId,
-          logger,
+          logger: log,
           lambdaContext: scope ? scope.lambdaContext : options.context?.(),
           signal,
           commit: commitFor(envelope, signal),
@@ -296,13 +298,13 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
       scope?.finished.add(record.messageId);
       if (!ran) {
         metrics.addMetric(WORKER_METRICS.SKIPPED_KEY_BUSY, MetricUnit.Count, 1);
-        logger.info('Event skipped: its key is busy and the policy is skip');
+        log.info('Event skipped: its key is busy and the policy is skip');
         return;
       }
       metrics.addMetric(WORKER_METRICS.PROCESSED, MetricUnit.Count, 1);
       const latencyMs = now() - Date.parse(envelope.time);
       metrics.addMetric(WORKER_METRICS.END_TO_END_LATENCY, MetricUnit.Milliseconds, latencyMs);
-      logger.debug('Event processed', { latencyMs });
+      log.debug('Event processed', { latencyMs });
     } catch (error) {
       if (error instanceof KeyBusyError) {
         // Not a failure of the event: wait for the key, and keep it out of the DLQ.
@@ -313,11 +315,11 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
           // A copy starts again at receive count 1; the original is acknowledged.
           await delays().requeue(record, seconds);
           scope?.finished.add(record.messageId);
-          logger.info('Event requeued: its key is busy', { retryAfterSeconds: seconds });
+          log.info('Event requeued: its key is busy', { retryAfterSeconds: seconds });
           return;
         }
         await delays().postpone(record, seconds);
-        logger.info('Event postponed: its key is busy', { retryAfterSeconds: seconds });
+        log.info('Event postponed: its key is busy', { retryAfterSeconds: seconds });
         throw error;
       }
       const timedOut = error instanceof RecordTimeoutError;
@@ -330,19 +332,17 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
         error instanceof NonRetryableError || error instanceof IdempotencyPayloadMismatchError;
       if (nonRetryable || isFinalAttempt(receiveCount, maxReceiveCount)) {
         // Dead-lettered records count as finished: on FIFO the rest of the group goes on.
-        await giveUp(record, error as Error);
+        await giveUp(record, error as Error, log);
         scope?.finished.add(record.messageId);
         return;
       }
-      logger.warn(
+      log.warn(
         timedOut
           ? 'Event abandoned at its time budget; it will be retried'
           : 'Event failed; it will be retried',
         { receiveCount, error },
       );
       throw error;
-    } finally {
-      logger.removeKeys([...Object.keys(keys), 'correlation_id']);
     }
   };
 }

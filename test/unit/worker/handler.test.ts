@@ -76,6 +76,19 @@ function worker(processEvent: ProcessEvent, maxReceiveCount?: number) {
 }
 
 describe('worker runtime', () => {
+  it('gives each record a logger with its own keys, so records running at once keep their lines apart', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const { handler } = worker(async (_event, { logger }) => {
+      // Both records are in flight here: a shared logger would now carry the later one's keys.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      seen.push(logger.getPersistentLogAttributes());
+    });
+    await handler({ Records: [record(envelope('a', 1)), record(envelope('b', 1))] });
+
+    expect(seen.map((keys) => keys.eventId).sort()).toEqual(['e-a-1', 'e-b-1']);
+    expect(seen.map((keys) => keys.partitionKey).sort()).toEqual(['a', 'b']);
+  });
+
   describe('FIFO batches', () => {
     it('stops a message group at its first failure while other groups go on', async () => {
       const seen: string[] = [];
