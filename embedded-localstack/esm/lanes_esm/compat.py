@@ -21,6 +21,7 @@ LOCALSTACK_VERSION = "4.13.1"
 _LAMBDA = "localstack.services.lambda_"
 _ESM = f"{_LAMBDA}.event_source_mapping"
 _SFN_PROVIDER = "localstack.services.stepfunctions.provider"
+_SFN_CALLBACK = "localstack.services.stepfunctions.asl.eval.callback.callback"
 
 #: name -> (module, attribute path, sha256 of ``inspect.getsource`` in 4.13.1, first 16 digits)
 PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
@@ -215,6 +216,22 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         _SFN_PROVIDER,
         "StepFunctionsProvider.send_task_failure",
         "8a8bbcbb4b70d76f",
+    ),
+    "CallbackEndpoint.notify_heartbeat": (
+        _SFN_CALLBACK,
+        "CallbackEndpoint.notify_heartbeat",
+        "838bf10119e4371e",
+    ),
+    # Not patched: where the heartbeat timer comes from, and who asks the endpoint.
+    "CallbackEndpoint.setup_heartbeat_endpoint": (
+        _SFN_CALLBACK,
+        "CallbackEndpoint.setup_heartbeat_endpoint",
+        "19e0aac4bf607d9a",
+    ),
+    "CallbackPoolManager.heartbeat": (
+        _SFN_CALLBACK,
+        "CallbackPoolManager.heartbeat",
+        "b816a1b1ca234405",
     ),
     "ExecutionWorker._execution_logic": (
         "localstack.services.stepfunctions.backend.execution_worker",

@@ -10,6 +10,12 @@ With many executions starting at once (500 in ``npm run bench:workflows``) nearl
 heartbeat of a queue-dispatched step failed that way, its batch was retried, and the workflows
 stalled. An execution without an environment has issued no task token, so here the lookup skips
 it, which is what AWS's answer for that token would be.
+
+A heartbeat also failed (``InvalidToken``) when it came before the task had set up its heartbeat
+timer: the state sends the message first and starts the timer afterwards, so a worker that picked
+the step up at once was told its token was invalid, dropped the step as stale, and the workflow
+waited for the heartbeat timeout (5 minutes). A task without a heartbeat timeout refused every
+heartbeat the same way. AWS accepts a heartbeat for any valid token; here too.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from localstack.aws.api.stepfunctions import (
 )
 from localstack.services.stepfunctions.asl.eval.callback.callback import (
     CallbackConsumerTimeout,
+    CallbackEndpoint,
     CallbackNotifyConsumerError,
     CallbackOutcomeFailure,
 )
@@ -72,10 +79,19 @@ def _send_task_failure(
     raise InvalidToken("Invalid token")
 
 
+def _notify_heartbeat(_original, self: CallbackEndpoint) -> bool:
+    endpoint = self._heartbeat_endpoint
+    if endpoint is not None:
+        endpoint.notify()
+    # The token is valid (its endpoint exists): a timer that starts later starts afresh anyway.
+    return True
+
+
 def callback_lookup_patches() -> Patches:
     return Patches(
         [
             Patch.function(StepFunctionsProvider._get_executions, _get_executions),
             Patch.function(StepFunctionsProvider.send_task_failure, _send_task_failure),
+            Patch.function(CallbackEndpoint.notify_heartbeat, _notify_heartbeat),
         ]
     )

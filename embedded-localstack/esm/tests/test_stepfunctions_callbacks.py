@@ -4,6 +4,7 @@ import unittest
 from types import SimpleNamespace
 
 from localstack.aws.api.stepfunctions import ExecutionStatus, InvalidToken, SendTaskFailureOutput
+from localstack.services.stepfunctions.asl.eval.callback.callback import CallbackEndpoint
 from localstack.services.stepfunctions.provider import StepFunctionsProvider
 
 from lanes_esm.stepfunctions_callbacks import (
@@ -61,6 +62,19 @@ class CallbackLookupTest(unittest.TestCase):
         self.assertEqual(len(pool.notified), 1)
         with self.assertRaises(InvalidToken):
             _send_task_failure(None, provider, None, "unknown")
+
+    def test_a_heartbeat_before_the_task_waits_is_accepted(self):
+        patches = callback_lookup_patches()
+        patches.apply()
+        try:
+            endpoint = CallbackEndpoint(callback_id="t-3")
+            self.assertTrue(endpoint.notify_heartbeat())  # no heartbeat timer yet
+            timer = endpoint.setup_heartbeat_endpoint(heartbeat_seconds=60)
+            self.assertTrue(endpoint.notify_heartbeat())
+            self.assertTrue(timer.clear_and_wait())  # the timer saw the heartbeat
+        finally:
+            patches.undo()
+        self.assertFalse(CallbackEndpoint(callback_id="t-4").notify_heartbeat())
 
     def test_the_patches_apply_and_undo(self):
         original = StepFunctionsProvider.send_task_failure
