@@ -222,16 +222,22 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "CallbackEndpoint.notify_heartbeat",
         "838bf10119e4371e",
     ),
-    # Not patched: where the heartbeat timer comes from, and who asks the endpoint.
     "CallbackEndpoint.setup_heartbeat_endpoint": (
         _SFN_CALLBACK,
         "CallbackEndpoint.setup_heartbeat_endpoint",
         "19e0aac4bf607d9a",
     ),
+    # Not patched: who asks the endpoint for a heartbeat, and how a task waits for its answer.
     "CallbackPoolManager.heartbeat": (
         _SFN_CALLBACK,
         "CallbackPoolManager.heartbeat",
         "b816a1b1ca234405",
+    ),
+    "StateTaskServiceCallback._wait_for_task_token_heartbeat": (
+        "localstack.services.stepfunctions.asl.component.state.state_execution.state_task.service"
+        ".state_task_service_callback",
+        "StateTaskServiceCallback._wait_for_task_token_heartbeat",
+        "156c1dac9685af62",
     ),
     "ExecutionWorker._execution_logic": (
         "localstack.services.stepfunctions.backend.execution_worker",

@@ -16,6 +16,10 @@ timer: the state sends the message first and starts the timer afterwards, so a w
 the step up at once was told its token was invalid, dropped the step as stale, and the workflow
 waited for the heartbeat timeout (5 minutes). A task without a heartbeat timeout refused every
 heartbeat the same way. AWS accepts a heartbeat for any valid token; here too.
+
+And an answer (SendTaskSuccess or SendTaskFailure) that came before the timer was set up was
+lost until the heartbeat timeout: the task waits on the timer, which the answer never signalled.
+A timer set up after the answer is signalled at once here.
 """
 
 from __future__ import annotations
@@ -87,11 +91,20 @@ def _notify_heartbeat(_original, self: CallbackEndpoint) -> bool:
     return True
 
 
+def _setup_heartbeat_endpoint(original, self: CallbackEndpoint, heartbeat_seconds: int):
+    endpoint = original(self, heartbeat_seconds=heartbeat_seconds)
+    # The answer came first (a fast worker): wake the wait at once instead of at the timeout.
+    if self.get_outcome() is not None:
+        endpoint.notify()
+    return endpoint
+
+
 def callback_lookup_patches() -> Patches:
     return Patches(
         [
             Patch.function(StepFunctionsProvider._get_executions, _get_executions),
             Patch.function(StepFunctionsProvider.send_task_failure, _send_task_failure),
             Patch.function(CallbackEndpoint.notify_heartbeat, _notify_heartbeat),
+            Patch.function(CallbackEndpoint.setup_heartbeat_endpoint, _setup_heartbeat_endpoint),
         ]
     )

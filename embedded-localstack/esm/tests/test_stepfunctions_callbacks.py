@@ -4,7 +4,10 @@ import unittest
 from types import SimpleNamespace
 
 from localstack.aws.api.stepfunctions import ExecutionStatus, InvalidToken, SendTaskFailureOutput
-from localstack.services.stepfunctions.asl.eval.callback.callback import CallbackEndpoint
+from localstack.services.stepfunctions.asl.eval.callback.callback import (
+    CallbackEndpoint,
+    CallbackOutcomeSuccess,
+)
 from localstack.services.stepfunctions.provider import StepFunctionsProvider
 
 from lanes_esm.stepfunctions_callbacks import (
@@ -75,6 +78,19 @@ class CallbackLookupTest(unittest.TestCase):
         finally:
             patches.undo()
         self.assertFalse(CallbackEndpoint(callback_id="t-4").notify_heartbeat())
+
+    def test_an_answer_before_the_heartbeat_timer_wakes_the_timer_at_once(self):
+        patches = callback_lookup_patches()
+        patches.apply()
+        try:
+            endpoint = CallbackEndpoint(callback_id="t-5")
+            endpoint.notify(CallbackOutcomeSuccess(callback_id="t-5", output="{}"))
+            timer = endpoint.setup_heartbeat_endpoint(heartbeat_seconds=300)
+            # Without the patch this waits the whole 300 s for a heartbeat that never comes.
+            self.assertTrue(timer.clear_and_wait())
+            self.assertIsNotNone(endpoint.get_outcome())
+        finally:
+            patches.undo()
 
     def test_the_patches_apply_and_undo(self):
         original = StepFunctionsProvider.send_task_failure
