@@ -1,4 +1,9 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import {
+  BatchProcessor,
+  EventType,
+  processPartialResponse,
+  SqsFifoPartialProcessorAsync,
+} from '@aws-lambda-powertools/batch';
 import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -118,13 +123,22 @@ export interface WorkerOptions<
    * a record that runs longer (its `signal` aborts): the record is reported as a batch item
    * failure (on FIFO with the rest of its group), finished records are acknowledged, and on its
    * last receive the record is dead-lettered with a RecordTimeoutError. Size batches so that
-   * batchSize x budget fits the timeout on FIFO queues (a message group's records run one after
-   * another there).
+   * batchSize x budget fits the timeout on FIFO queues (records run one after another there,
+   * a group's records with `parallelFifoGroups`).
    * @default - env LANES_RECORD_BUDGET_MS; unset: half of the time to the stop point when the invocation starts
    */
   readonly recordBudgetMs?: number;
   /** How a busy key's event is postponed. @default - SqsRetryDelay */
   readonly retryDelay?: RetryDelay;
+  /**
+   * Runs the message groups of a FIFO batch at once (a group's records still one after another,
+   * in order; a failure still stops only its group). Off, a FIFO batch's records run one after
+   * another, so the mapping's maxConcurrency bounds the records in flight; on, up to batchSize
+   * records of one invocation run at once: size what is downstream for maxConcurrency x
+   * batchSize. For batches that span many groups (workflow steps keyed by execution, say).
+   * @default false
+   */
+  readonly parallelFifoGroups?: boolean;
 }
 
 /**
@@ -427,10 +441,11 @@ async function releaseUnstarted(
  * visible again at once (ChangeMessageVisibility 0): they, and on FIFO their message group, do
  * not wait out the visibility timeout.
  *
- * FIFO batches run their message groups in parallel (`processFifoGroups`): a group's records in
- * order, one after another, and a failure stops its group (later records of that group are failed
- * without being processed, so order holds) while other groups in the batch go on. Standard queues
- * use Powertools' `BatchProcessor` (records in parallel).
+ * FIFO queues use Powertools' `SqsFifoPartialProcessorAsync` with `skipGroupOnError`: records are
+ * processed in order, a failure stops its message group (later records of that group are failed
+ * without being processed, so order holds) while other groups in the batch go on; with
+ * `parallelFifoGroups` the groups of a batch run at once (`processFifoGroups`), under the same
+ * rules. Standard queues use `BatchProcessor` (records in parallel).
  *
  * @example
  * export const handler = createWorkerHandler({
@@ -498,14 +513,21 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
     const first = event.Records[0];
     const fifo = first !== undefined && fromFifoQueue(first);
     // New processors per invocation: an abandoned batch may still be winding down in one.
-    const processing = fifo
-      ? processFifoGroups(event.Records, (record: SQSRecord) => recordHandler(record, scope))
-      : processPartialResponse(
+    const processing = !fifo
+      ? processPartialResponse(
           event,
           (record: SQSRecord) => recordHandler(record, scope),
           new BatchProcessor(EventType.SQS),
           { context },
-        );
+        )
+      : options.parallelFifoGroups
+        ? processFifoGroups(event.Records, (record: SQSRecord) => recordHandler(record, scope))
+        : processPartialResponse(
+            event,
+            (record: SQSRecord) => recordHandler(record, scope),
+            new SqsFifoPartialProcessorAsync(),
+            { context, skipGroupOnError: true },
+          );
     const settled = processing.then(
       (response) => ({ response }),
       (error: unknown) => ({ error }),

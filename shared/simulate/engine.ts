@@ -244,7 +244,7 @@ export function runSimulation(
         invocationMs: durationOf(config.invocationMs),
         coldStartMs: durationOf(config.coldStartMs),
         errorRate: config.errorRate,
-        records: config.records ?? (eff.fifo ? 'groups' : 'parallel'),
+        records: config.records ?? (eff.fifo ? 'sequential' : 'parallel'),
         policy,
         table,
         writesPerRecord: config.writesPerRecord,

@@ -39,7 +39,8 @@ export interface WorkerBehaviour {
   readonly errorRate: number;
   /**
    * How a batch's records share the invocation: one after another, all at once, or (the lanes
-   * runtime on FIFO) a message group's records one after another and the groups at once.
+   * runtime on FIFO with `parallelFifoGroups`) a message group's records one after another and
+   * the groups at once.
    */
   readonly records: RecordsMode;
   readonly policy: KeyPolicyModel | undefined;

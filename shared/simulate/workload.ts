@@ -114,8 +114,9 @@ const workerSchema = z.strictObject({
   /** Fraction of records whose handler throws. */
   errorRate: z.number().min(0).max(1).default(0),
   /**
-   * `groups`: a message group's records one after another, the groups of a batch at once.
-   * @default - groups on FIFO queues, parallel on standard queues (the lanes runtime)
+   * `groups`: a message group's records one after another, the groups of a batch at once (the
+   * runtime's `parallelFifoGroups`).
+   * @default - sequential on FIFO queues, parallel on standard queues (the lanes runtime)
    */
   records: z.enum(['parallel', 'sequential', 'groups']).optional(),
   /** The lanes per-key policy (`keyConcurrency` of the worker runtime). */

@@ -34,8 +34,8 @@ describe('record outcomes', () => {
     expect(summary.messages.processed).toBe(summary.messages.sent);
   });
 
-  it('on FIFO, the groups of a batch run at once by default (the lanes runtime); `sequential` runs every record in turn', () => {
-    const run = (records?: 'sequential') =>
+  it('on FIFO, `records: groups` runs the groups of a batch at once; the default runs every record in turn', () => {
+    const run = (records?: 'groups') =>
       simulate(testApp({ fifo: true, maxConcurrency: 1 }), {
         durationSeconds: 20,
         drainLimitSeconds: 600,
@@ -49,8 +49,8 @@ describe('record outcomes', () => {
         ],
         workers: { W: { recordMs: 100, ...(records ? { records } : {}) } },
       }).summary;
-    const groups = run();
-    const sequential = run('sequential');
+    const groups = run('groups');
+    const sequential = run();
     // One batch at a time: records in turn manage 10/s, so 800 messages take about 80 s; batches
     // spread over many groups take about one record's time each.
     expect(sequential.completionSeconds ?? Number.POSITIVE_INFINITY).toBeGreaterThan(60);

@@ -90,6 +90,34 @@ describe('worker runtime', () => {
   });
 
   describe('FIFO batches', () => {
+    it('run one record at a time by default, and the groups at once with parallelFifoGroups', async () => {
+      const peakInFlight = async (parallelFifoGroups?: boolean) => {
+        let inFlight = 0;
+        let peak = 0;
+        const handler = createWorkerHandler({
+          catalogue: ordersCatalogue,
+          logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+          metrics: new Metrics({ namespace: 'test', serviceName: 'test' }),
+          ...(parallelFifoGroups ? { parallelFifoGroups } : {}),
+          processEvent: async () => {
+            inFlight++;
+            peak = Math.max(peak, inFlight);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            inFlight--;
+          },
+        });
+        const records = ['a', 'b', 'c'].flatMap((key) =>
+          [1, 2].map((n) => record(envelope(key, n), key)),
+        );
+        const response = await handler({ Records: records }, context);
+        expect(response.batchItemFailures).toEqual([]);
+        return peak;
+      };
+      // The mapping's maxConcurrency then bounds the records in flight, not only the batches.
+      expect(await peakInFlight()).toBe(1);
+      expect(await peakInFlight(true)).toBe(3);
+    });
+
     it('stops a message group at its first failure while other groups go on', async () => {
       const seen: string[] = [];
       const { handler } = worker(async (event) => {
