@@ -10,7 +10,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerHandler, type WorkerOptions } from '#functions/worker-handler.ts';
 import { ordersCatalogue } from '#orders/domain/order-events.ts';
@@ -19,6 +19,7 @@ import { KeyConcurrency, KeyPolicies, type KeyPolicy } from '#shared/coordinatio
 import { powertoolsIdempotency } from '#shared/coordination/powertools-idempotency.ts';
 import type { Envelope } from '#shared/events/envelope.ts';
 import { useCoordinationTable } from '#test/integration/coordination/support/table.ts';
+import { lambdaRecordOf } from '#test/integration/worker/support/lambda-records.ts';
 
 /**
  * The worker's per-key policy and idempotency guards on real parts: records are received from a
@@ -87,22 +88,7 @@ async function receive(max = 10, waitSeconds = 1): Promise<SQSEvent> {
       MessageSystemAttributeNames: ['All'],
     }),
   );
-  const Records: SQSRecord[] = (out.Messages ?? []).map((message) => ({
-    messageId: message.MessageId as string,
-    receiptHandle: message.ReceiptHandle as string,
-    body: message.Body as string,
-    attributes: {
-      ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-      SentTimestamp: message.Attributes?.SentTimestamp ?? '0',
-      SenderId: message.Attributes?.SenderId ?? '',
-      ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-    },
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody as string,
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: 'us-east-1',
-  }));
+  const Records = (out.Messages ?? []).map((message) => lambdaRecordOf(message, queueArn));
   return { Records };
 }
 

@@ -9,12 +9,13 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSRecord } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerHandler } from '#functions/worker-handler.ts';
 import { ordersCatalogue } from '#orders/domain/order-events.ts';
 import type { Envelope } from '#shared/events/envelope.ts';
 import type { RetryDelay } from '#shared/worker/retry-delay.ts';
+import { lambdaRecordOf } from '#test/integration/worker/support/lambda-records.ts';
 
 /**
  * Records the worker hands back without starting them (no time left in the invocation) are made
@@ -82,27 +83,7 @@ async function receive(queue: { url: string; arn: string }, waitSeconds: number)
       MessageSystemAttributeNames: ['All'],
     }),
   );
-  return Messages.map(
-    (message): SQSRecord => ({
-      messageId: message.MessageId as string,
-      receiptHandle: message.ReceiptHandle as string,
-      body: message.Body as string,
-      attributes: {
-        ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-        SentTimestamp: message.Attributes?.SentTimestamp ?? '0',
-        SenderId: message.Attributes?.SenderId ?? '',
-        ApproximateFirstReceiveTimestamp:
-          message.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-        MessageGroupId: message.Attributes?.MessageGroupId ?? '',
-        SequenceNumber: message.Attributes?.SequenceNumber ?? '',
-      },
-      messageAttributes: {},
-      md5OfBody: message.MD5OfBody as string,
-      eventSource: 'aws:sqs',
-      eventSourceARN: queue.arn,
-      awsRegion: 'us-east-1',
-    }),
-  );
+  return Messages.map((message) => lambdaRecordOf(message, queue.arn));
 }
 
 /** A Lambda context with `timeoutMs` left, as the runtime computes it. */
