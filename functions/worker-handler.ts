@@ -204,12 +204,7 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
   const maxReceiveCount = options.maxReceiveCount ?? defaultMaxReceiveCount();
   const now = options.now ?? (() => Date.now());
   const { logger, metrics, keyConcurrency, transactional } = options;
-  // Created on the first busy key, so workers that never see one build no SQS client at start.
-  let retryDelay = options.retryDelay;
-  const delays = () => {
-    retryDelay ??= new SqsRetryDelay();
-    return retryDelay;
-  };
+  const retryDelay = options.retryDelay ?? lazySqsRetryDelay();
   const processOnce = options.idempotency
     ? makeIdempotent(processEvent, options.idempotency)
     : processEvent;
@@ -327,12 +322,12 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
         const { action } = planQueueRetry({ attempt: receiveCount, maxReceiveCount });
         if (action === 'requeue' && !fromFifoQueue(record)) {
           // A copy starts again at receive count 1; the original is acknowledged.
-          await delays().requeue(record, seconds);
+          await retryDelay.requeue(record, seconds);
           scope?.finished.add(record.messageId);
           log.info('Event requeued: its key is busy', { retryAfterSeconds: seconds });
           return;
         }
-        await delays().postpone(record, seconds);
+        await retryDelay.postpone(record, seconds);
         log.info('Event postponed: its key is busy', { retryAfterSeconds: seconds });
         throw error;
       }
@@ -361,7 +356,10 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
   };
 }
 
-/** An SqsRetryDelay built on first use: most invocations never postpone or release a record. */
+/**
+ * An SqsRetryDelay built on first use (a busy key, a record released), so workers that never
+ * need one build no SQS client at start.
+ */
 function lazySqsRetryDelay(): RetryDelay {
   let delay: SqsRetryDelay | undefined;
   const sqs = () => {
@@ -371,7 +369,7 @@ function lazySqsRetryDelay(): RetryDelay {
   return {
     postpone: (record, seconds) => sqs().postpone(record, seconds),
     requeue: (record, seconds) => sqs().requeue(record, seconds),
-    release: (records) => sqs().release(records),
+    release: (records, options) => sqs().release(records, options),
   };
 }
 
@@ -401,22 +399,11 @@ async function releaseUnstarted(
     (record) => failed.has(record.messageId) && !scope.started?.has(record.messageId),
   );
   if (unstarted.length === 0 || !retryDelay.release || timeoutMs <= 0) return;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
   try {
-    const refused = await Promise.race([retryDelay.release(unstarted), timedOut]);
-    if (refused === 'timeout') {
-      logger.warn(
-        'Releasing unstarted records took too long; they return after the visibility timeout',
-        {
-          records: unstarted.length,
-          timeoutMs,
-        },
-      );
-      return;
-    }
+    // Aborted at the timeout: the request is cancelled rather than left running past the answer.
+    const refused = await retryDelay.release(unstarted, {
+      abortSignal: AbortSignal.timeout(timeoutMs),
+    });
     logger.info('Unstarted records released to their queue', {
       released: unstarted.length - refused.length,
       refused,
@@ -424,10 +411,9 @@ async function releaseUnstarted(
   } catch (error) {
     logger.warn('Could not release unstarted records; they return after the visibility timeout', {
       records: unstarted.length,
+      timeoutMs,
       error,
     });
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -24,7 +24,10 @@ export interface RetryDelay {
    * do not wait out the queue's visibility timeout (on a FIFO queue that wait holds their whole
    * message group). Resolves with the message ids SQS refused; optional for custom delays.
    */
-  release?(records: readonly SQSRecord[]): Promise<string[]>;
+  release?(
+    records: readonly SQSRecord[],
+    options?: { readonly abortSignal?: AbortSignal },
+  ): Promise<string[]>;
 }
 
 /** ChangeMessageVisibilityBatch takes at most 10 entries. */
@@ -57,7 +60,10 @@ export class SqsRetryDelay implements RetryDelay {
     );
   }
 
-  async release(records: readonly SQSRecord[]): Promise<string[]> {
+  async release(
+    records: readonly SQSRecord[],
+    options: { readonly abortSignal?: AbortSignal } = {},
+  ): Promise<string[]> {
     const refused: string[] = [];
     const byQueue = new Map<string, SQSRecord[]>();
     for (const record of records) {
@@ -79,6 +85,7 @@ export class SqsRetryDelay implements RetryDelay {
               VisibilityTimeout: 0,
             })),
           }),
+          options.abortSignal ? { abortSignal: options.abortSignal } : {},
         );
         for (const failure of Failed) {
           const record = chunk[Number(failure.Id)];
