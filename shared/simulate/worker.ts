@@ -663,7 +663,8 @@ export class WorkerModel {
       s.lanesRuntime && s.maxReceiveCount !== undefined && c.rc >= s.maxReceiveCount;
     const stoppedGroups = s.fifo ? new Set<number>() : undefined;
     let ran = 0;
-    const ranByGroup = new Map<number, number>();
+    // Only `records: groups` needs the count per group (the invocation lasts as its longest group).
+    const ranByGroup = b.records === 'groups' ? new Map<number, number>() : undefined;
     for (const c of cohorts) {
       if (stoppedGroups?.has(c.group)) {
         plan.returned.push([c, visibleAt]); // skipGroupOnError: not processed, retried in order
@@ -705,7 +706,7 @@ export class WorkerModel {
         ? this.#runInOrder(rest, plan, visibleAt, now, finalAttempt, stoppedGroups)
         : this.#runInParallel(rest, plan, visibleAt, now, finalAttempt);
       ran += n;
-      ranByGroup.set(c.group, (ranByGroup.get(c.group) ?? 0) + n);
+      ranByGroup?.set(c.group, (ranByGroup.get(c.group) ?? 0) + n);
     }
     let processingMs = b.invocationMs.sample(this.random);
     processingMs += this.#recordsMs(ran, ranByGroup);
@@ -744,10 +745,10 @@ export class WorkerModel {
 
   /** FIFO records of one cohort, one after another: the first failure stops the group. */
   /** Time the records that ran take together, by how the worker runs them (`records`). */
-  #recordsMs(ran: number, ranByGroup: ReadonlyMap<number, number>): number {
+  #recordsMs(ran: number, ranByGroup: ReadonlyMap<number, number> | undefined): number {
     const { recordMs, records } = this.behaviour;
     if (records === 'sequential') return recordMs.sampleSum(this.random, ran);
-    if (records === 'parallel') return recordMs.sampleMax(this.random, ran);
+    if (records === 'parallel' || !ranByGroup) return recordMs.sampleMax(this.random, ran);
     let longest = 0;
     for (const n of ranByGroup.values()) {
       if (n > 0) longest = Math.max(longest, recordMs.sampleSum(this.random, n));
