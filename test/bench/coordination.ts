@@ -20,11 +20,10 @@ import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 
-import { awsEnvironment, ensureLocalStack } from '#localstack/lifecycle.ts';
+import { benchTarget } from '#test/bench/support/target.ts';
 
-// The SDK clients below read the endpoint and credentials from the environment when created.
-const { target } = await ensureLocalStack({ log: (line) => console.error(line) });
-Object.assign(process.env, awsEnvironment(target));
+// Before the SDK clients below are created: they read the endpoint from the environment.
+await benchTarget();
 
 const { DynamoDBLeaseStore } = await import('#shared/coordination/dynamodb-lease-store.ts');
 const { FencedWriter } = await import('#shared/coordination/fencing.ts');

@@ -25,7 +25,6 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { deployAll } from '#cli/deploy.ts';
 import {
   type EsmMappingStats,
   type LocalStackTimings,
@@ -33,12 +32,12 @@ import {
   readTimings,
   resetMappingStats,
 } from '#localstack/esm-stats.ts';
-import { awsEnvironment, ensureLocalStack } from '#localstack/lifecycle.ts';
 import { orderInputs } from '#orders/demo.ts';
 import { ordersCatalogue } from '#orders/domain/order-events.ts';
 import { ResultsReader } from '#orders/domain/results-reader.ts';
 import { Publisher } from '#shared/ingress/publisher.ts';
 import { type PublishMode, routerFromOutputs } from '#shared/ingress/router.ts';
+import { benchTarget } from '#test/bench/support/target.ts';
 
 const RESULTS_FILE = resolve(import.meta.dirname, 'results', 'ingress.json');
 const log = (line: string) => console.error(line);
@@ -320,10 +319,7 @@ async function main(): Promise<void> {
     if (mode !== 'direct' && mode !== 'eventbridge')
       throw new Error(`--modes takes direct and/or eventbridge (given ${mode})`);
   }
-  const { target } = await ensureLocalStack({ log });
-  Object.assign(process.env, awsEnvironment(target));
-  const outputs = (await deployAll(target, { log, stacks: ['Lanes-Pipeline'] }))['Lanes-Pipeline'];
-  if (!outputs) throw new Error('Lanes-Pipeline has no outputs after deploy');
+  const outputs = await benchTarget('Lanes-Pipeline');
 
   const ours: Partial<Record<PublishMode, Figures>> = {};
   for (const mode of modes) {

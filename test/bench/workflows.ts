@@ -13,16 +13,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
-import { deployAll } from '#cli/deploy.ts';
-import { awsEnvironment, ensureLocalStack } from '#localstack/lifecycle.ts';
+import { benchTarget } from '#test/bench/support/target.ts';
 
-// The SDK clients below read the endpoint and credentials from the environment when created.
-const { target } = await ensureLocalStack({ log: (line) => console.error(line) });
-Object.assign(process.env, awsEnvironment(target));
-const deployed = await deployAll(target, {
-  log: (line) => console.error(line),
-  stacks: ['Lanes-Workflows'],
-});
+// Before the SDK clients below are created: they read the endpoint from the environment.
+const outputs = await benchTarget('Lanes-Workflows');
 
 const { ListExecutionsCommand, SFNClient } = await import('@aws-sdk/client-sfn');
 const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
@@ -42,8 +36,6 @@ const START_CONCURRENCY = 10;
 const TIMEOUT_MS = 30 * 60_000;
 const RESULT_FILE = resolve(process.cwd(), 'test/bench/results/workflows.json');
 
-const outputs = deployed['Lanes-Workflows'];
-if (!outputs) throw new Error('Lanes-Workflows has no outputs after deploy');
 const output = (key: string) => {
   const value = outputs[key];
   if (!value) throw new Error(`Lanes-Workflows has no output ${key}; redeploy (npm run deploy).`);
