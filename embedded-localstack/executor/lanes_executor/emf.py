@@ -70,3 +70,33 @@ def metric_data_from_line(line: str) -> list[tuple[str, list[dict]]]:
         if data:
             out.append((namespace, data))
     return out
+
+
+def _series_key(datum: dict) -> tuple:
+    timestamp = datum.get("Timestamp")
+    second = int(timestamp.timestamp()) if isinstance(timestamp, datetime) else None
+    dimensions = tuple(sorted((d["Name"], d["Value"]) for d in datum.get("Dimensions") or []))
+    return (datum["MetricName"], dimensions, datum.get("Unit"), datum.get("StorageResolution"), second)
+
+
+def merge_metric_data(data: list[dict]) -> list[dict]:
+    """One datum per metric, dimensions, unit, resolution and second, its values and counts summed up.
+
+    CloudWatch keeps data points at one-second precision, so merging them loses nothing a query
+    can see, and LocalStack's CloudWatch writes (and commits) each datum on its own: fewer datums
+    is what makes publishing cheap. The first datum of a series keeps its place.
+    """
+    merged: dict[tuple, dict] = {}
+    for datum in data:
+        key = _series_key(datum)
+        values = list(datum.get("Values") or ([datum["Value"]] if "Value" in datum else []))
+        counts = list(datum.get("Counts") or [1] * len(values))
+        target = merged.get(key)
+        if target is None:
+            target = {k: v for k, v in datum.items() if k not in ("Value", "Values", "Counts")}
+            target["Values"], target["Counts"] = [], []
+            merged[key] = target
+        for value, count in zip(values, counts):
+            target["Values"].append(value)
+            target["Counts"].append(count)
+    return list(merged.values())

@@ -3,8 +3,14 @@
 LocalStack 4.13.1 stores log events but never reads EMF documents out of them, so the metrics
 the lanes runtime emits through Powertools (``EventsFailed``, ``EventsDeadLettered``, the
 schedule's heartbeat, ...) never reach its CloudWatch, and nothing alarms locally. This hook
-wraps ``LogsProvider.put_log_events``: after the events are stored, each EMF line becomes a
-``PutMetricData`` in the log group's account and region. Lines that are not EMF are untouched.
+wraps ``LogsProvider.put_log_events``: after the events are stored, their EMF data points are
+buffered and put into CloudWatch, in the log group's account and region, every half second.
+Lines that are not EMF are untouched.
+
+Why buffered: LocalStack's CloudWatch opens its SQLite file and commits once per datum, and one
+``PutMetricData`` per invocation took a fifth of LocalStack's time under the reference pipeline.
+A flush merges the data points of a series within a second (``merge_metric_data``), so it commits
+once per series instead of once per invocation. On AWS, too, EMF metrics appear after a delay.
 """
 
 from __future__ import annotations
@@ -13,33 +19,22 @@ import logging
 
 from localstack.runtime import hooks
 
-from lanes_executor.emf import metric_data_from_line
+from lanes_executor.emf_buffer import MetricBuffer
 
 LOG = logging.getLogger(__name__)
 
-# PutMetricData takes up to 1,000 data points per call.
-_MAX_DATA_PER_CALL = 1000
 
-
-def put_emf_metrics(account_id: str, region: str, log_events: list) -> int:
-    """Puts the EMF metrics of the log events into CloudWatch; returns the data points sent."""
+def put_metric_data(account_id: str, region: str, namespace: str, data: list) -> None:
     from localstack.aws.connect import connect_to
 
-    sent = 0
-    client = None
-    for event in log_events or []:
-        message = event.get("message") if isinstance(event, dict) else None
-        if not isinstance(message, str):
-            continue
-        for namespace, data in metric_data_from_line(message):
-            client = client or connect_to(aws_access_key_id=account_id, region_name=region).cloudwatch
-            for i in range(0, len(data), _MAX_DATA_PER_CALL):
-                client.put_metric_data(Namespace=namespace, MetricData=data[i : i + _MAX_DATA_PER_CALL])
-                sent += len(data[i : i + _MAX_DATA_PER_CALL])
-    return sent
+    client = connect_to(aws_access_key_id=account_id, region_name=region).cloudwatch
+    client.put_metric_data(Namespace=namespace, MetricData=data)
 
 
-def extract_emf_metrics_from_logs() -> None:
+BUFFER = MetricBuffer(put_metric_data)
+
+
+def extract_emf_metrics_from_logs(buffer: MetricBuffer = BUFFER) -> None:
     from localstack.services.logs.provider import LogsProvider
     from localstack.utils.patch import patch
 
@@ -50,9 +45,9 @@ def extract_emf_metrics_from_logs() -> None:
     def put_log_events(fn, self, context, log_group_name, log_stream_name, log_events, *args, **kwargs):
         response = fn(self, context, log_group_name, log_stream_name, log_events, *args, **kwargs)
         try:
-            put_emf_metrics(context.account_id, context.region, log_events)
+            buffer.add_log_events(context.account_id, context.region, log_events)
         except Exception as error:  # never fail the log write for its metrics
-            LOG.warning("lanes: could not put the EMF metrics of %s: %s", log_group_name, error)
+            LOG.warning("lanes: could not read the EMF metrics of %s: %s", log_group_name, error)
         return response
 
     LogsProvider.put_log_events._lanes_emf = True

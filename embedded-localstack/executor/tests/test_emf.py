@@ -5,9 +5,10 @@ import os
 import sys
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lanes_executor"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from emf import metric_data_from_line  # noqa: E402
+from lanes_executor.emf import merge_metric_data, metric_data_from_line  # noqa: E402
+from lanes_executor.emf_buffer import MetricBuffer  # noqa: E402
 
 # What Powertools Metrics prints for one failed event of the orders worker.
 POWERTOOLS_LINE = json.dumps(
@@ -53,6 +54,78 @@ class EmfTest(unittest.TestCase):
         document["EventsFailed"] = "one"
         [(_, data)] = metric_data_from_line(json.dumps(document))
         self.assertEqual([d["MetricName"] for d in data], ["EndToEndLatency"])
+
+
+def powertools_line(service: str, failed: int, latencies: list, timestamp_ms: int = 1767225600000) -> str:
+    document = json.loads(POWERTOOLS_LINE)
+    document["_aws"]["Timestamp"] = timestamp_ms
+    document.update({"service": service, "EventsFailed": failed, "EndToEndLatency": latencies})
+    return json.dumps(document)
+
+
+class MergeTest(unittest.TestCase):
+    def test_points_of_one_series_in_one_second_become_one_datum_with_every_value(self):
+        data = []
+        for line in [powertools_line("orders", 1, [12]), powertools_line("orders", 2, [40, 41], 1767225600900)]:
+            [(_, points)] = metric_data_from_line(line)
+            data.extend(points)
+        merged = merge_metric_data(data)
+        self.assertEqual([d["MetricName"] for d in merged], ["EventsFailed", "EndToEndLatency"])
+        self.assertEqual((merged[0]["Values"], merged[0]["Counts"]), ([1, 2], [1, 1]))
+        self.assertEqual((merged[1]["Values"], merged[1]["Counts"]), ([12, 40, 41], [1, 1, 1]))
+        self.assertEqual(merged[1]["Unit"], "Milliseconds")
+
+    def test_other_dimensions_or_another_second_stay_apart(self):
+        data = []
+        for line in [
+            powertools_line("orders", 1, [1]),
+            powertools_line("notifications", 1, [1]),
+            powertools_line("orders", 1, [1], 1767225601000),
+        ]:
+            [(_, points)] = metric_data_from_line(line)
+            data.extend(p for p in points if p["MetricName"] == "EventsFailed")
+        self.assertEqual(len(merge_metric_data(data)), 3)
+
+    def test_given_counts_are_kept(self):
+        datum = {"MetricName": "m", "Dimensions": [], "Values": [5, 6], "Counts": [3, 1]}
+        [merged] = merge_metric_data([datum, {"MetricName": "m", "Dimensions": [], "Value": 5}])
+        self.assertEqual((merged["Values"], merged["Counts"]), ([5, 6, 5], [3, 1, 1]))
+
+
+class MetricBufferTest(unittest.TestCase):
+    def test_a_flush_puts_each_namespace_once_with_merged_points_and_empties_the_buffer(self):
+        puts = []
+        buffer = MetricBuffer(lambda *call: puts.append(call), interval_seconds=3600)
+        events = [{"message": powertools_line("orders", 1, [10])} for _ in range(20)]
+        self.assertEqual(buffer.add_log_events("000000000000", "us-east-1", events + [{"message": "plain"}]), 40)
+        self.assertEqual(buffer.flush(), 2)
+        [(account, region, namespace, data)] = puts
+        self.assertEqual((account, region, namespace), ("000000000000", "us-east-1", "lanes"))
+        self.assertEqual(sum(data[0]["Counts"]), 20)
+        self.assertEqual(buffer.flush(), 0)
+
+    def test_a_failing_put_is_logged_and_the_next_flush_goes_on(self):
+        calls = []
+
+        def put(*call):
+            calls.append(call)
+            if len(calls) == 1:
+                raise RuntimeError("bad datum")
+
+        buffer = MetricBuffer(put, interval_seconds=3600)
+        buffer.add_log_events("a", "r", [{"message": powertools_line("orders", 1, [1])}])
+        with self.assertLogs("lanes_executor.emf_buffer", level="WARNING"):
+            self.assertEqual(buffer.flush(), 0)
+        buffer.add_log_events("a", "r", [{"message": powertools_line("orders", 1, [1])}])
+        self.assertEqual(buffer.flush(), 2)
+
+    def test_the_flusher_thread_puts_without_an_explicit_flush(self):
+        import threading
+
+        done = threading.Event()
+        buffer = MetricBuffer(lambda *call: done.set(), interval_seconds=0.05)
+        buffer.add_log_events("a", "r", [{"message": powertools_line("orders", 1, [1])}])
+        self.assertTrue(done.wait(2))
 
 
 if __name__ == "__main__":
