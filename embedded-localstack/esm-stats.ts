@@ -120,7 +120,11 @@ export interface TimingFigure {
  */
 export interface LocalStackTimings {
   readonly operations: { readonly since: number } & Record<string, Record<string, TimingFigure>>;
-  readonly functions: { readonly since: number; readonly functions?: Record<string, TimingFigure> };
+  /**
+   * Executions per function (`functions`), and the DynamoDB calls functions made to DynamoDB
+   * Local directly, per operation and function (`dynamodb.<Operation>`).
+   */
+  readonly functions: { readonly since: number } & Record<string, Record<string, TimingFigure>>;
 }
 
 /** Reads (or, with `reset`, restarts) the embedded LocalStack's timings; undefined elsewhere. */

@@ -244,6 +244,30 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "ExecutionWorker._execution_logic",
         "baa3e2a48fd228d9",
     ),
+    # lanes_executor.dynamodb_direct: functions reach DynamoDB Local itself, which works only as
+    # long as -sharedDb comes from DYNAMODB_SHARE_DB and the proxy they skip does no more than
+    # rewrite credentials (and check the throughput-error settings, unused here).
+    "DynamodbServer.get": ("localstack.services.dynamodb.server", "DynamodbServer.get", "900b38f59757fe92"),
+    "DynamodbServer.__init__": ("localstack.services.dynamodb.server", "DynamodbServer.__init__", "87c52fcc4924edd9"),
+    "DynamodbServer._create_shell_command": (
+        "localstack.services.dynamodb.server",
+        "DynamodbServer._create_shell_command",
+        "aa98a356b748a0d2",
+    ),
+    "DynamoDBProvider.forward_request": (
+        "localstack.services.dynamodb.v2.provider",
+        "DynamoDBProvider.forward_request",
+        "5b1adc9b6e85a41b",
+    ),
+    "ServicePluginManager.require": ("localstack.services.plugins", "ServicePluginManager.require", "10b8b4bab064bf85"),
+    # lanes_executor.emf_hook: EMF extraction wraps the log write; its buffer merges data points
+    # because this commits once per datum.
+    "LogsProvider.put_log_events": ("localstack.services.logs.provider", "LogsProvider.put_log_events", "8927f8624147166c"),
+    "CloudwatchDatabase.add_metric_data": (
+        "localstack.services.cloudwatch.cloudwatch_database_helper",
+        "CloudwatchDatabase.add_metric_data",
+        "e2b4e6c816e823f1",
+    ),
 }
 
 

@@ -4,7 +4,8 @@ Read-only timing wrappers, for benchmarks (``GET /_lanes/timings``):
 
 - every AWS request the gateway serves, by service and operation (``ServiceRequestRouter``): the
   time LocalStack spends on it, DynamoDB Local included for DynamoDB, the function included for
-  a synchronous Lambda Invoke;
+  a synchronous Lambda Invoke; functions' DynamoDB calls that go to DynamoDB Local directly are
+  added under ``dynamodb`` as the function measured them (``lanes_executor.dynamodb_direct``);
 - every function execution (``ExecutionEnvironment.invoke``): from handing the event to the
   execution environment to its answer, by function.
 """
@@ -34,6 +35,15 @@ class Timings:
             entry[0] += 1
             entry[1] += seconds
             entry[2] = max(entry[2], seconds)
+
+    def record_many(self, group: str, name: str, count: int, seconds: float) -> None:
+        """``count`` calls taking ``seconds`` in all, measured elsewhere (their longest is unknown:
+        the maximum takes their mean)."""
+        with self._lock:
+            entry = self._data.setdefault((group, name), [0, 0.0, 0.0])
+            entry[0] += count
+            entry[1] += seconds
+            entry[2] = max(entry[2], seconds / count)
 
     def reset(self) -> None:
         with self._lock:

@@ -11,6 +11,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const readline = require('node:readline');
+const diagnostics = require('node:diagnostics_channel');
 const { pathToFileURL } = require('node:url');
 
 const END_MARKER = '\x1elanes-invocation-end ';
@@ -153,6 +154,49 @@ function runHandler(handler, event, context) {
 
 let current = null; // the command being processed, for errors raised outside the handler's promise
 
+/**
+ * Time of the invocation's DynamoDB calls per operation (`{ GetItem: [count, ms] }`), when they
+ * go straight to DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB, see dynamodb_direct.py): LocalStack's
+ * gateway no longer sees them, so its request timings cannot tell where a function's time went.
+ * Measured from the request's start to the end of its response body, from node:http's
+ * diagnostics channels (the SDK's Node HTTP handler goes through node:http).
+ */
+const dynamodbTimings = (() => {
+  const endpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (!endpoint) return { take: () => undefined };
+  const port = new URL(endpoint).port;
+  let byOperation = {};
+  const started = new WeakMap();
+  diagnostics.subscribe('http.client.request.start', ({ request }) => {
+    const target = request.getHeader('x-amz-target');
+    if (typeof target !== 'string' || !target.startsWith('DynamoDB_')) return;
+    // Only calls to DynamoDB Local itself: the gateway's own timings cover a client pointed there.
+    if (!String(request.getHeader('host') ?? '').endsWith(`:${port}`)) return;
+    started.set(request, {
+      operation: target.slice(target.indexOf('.') + 1),
+      at: performance.now(),
+    });
+  });
+  diagnostics.subscribe('http.client.response.finish', ({ request, response }) => {
+    const call = started.get(request);
+    if (!call) return;
+    started.delete(request);
+    response.once('end', () => {
+      const entry = byOperation[call.operation] ?? [0, 0];
+      byOperation[call.operation] = entry;
+      entry[0] += 1;
+      entry[1] += performance.now() - call.at;
+    });
+  });
+  return {
+    take() {
+      const taken = byOperation;
+      byOperation = {};
+      return Object.keys(taken).length ? taken : undefined;
+    },
+  };
+})();
+
 function failFatally(error) {
   const lambdaError = toLambdaError(error, 'Runtime.UnhandledPromiseRejection');
   process.stdout.write(`${END_MARKER}${current ? current.id : ''}\n`);
@@ -202,7 +246,8 @@ async function main() {
       message = { type: 'error', id: command.id, error: lambdaError };
     }
     process.stdout.write(`${END_MARKER}${command.id}\n`);
-    send(message);
+    const dynamodb = dynamodbTimings.take();
+    send(dynamodb ? { ...message, dynamodb } : message);
     current = null;
   }
   // The command pipe closed: the executor (or LocalStack) is gone, so leave no orphan behind.

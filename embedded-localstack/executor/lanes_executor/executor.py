@@ -42,6 +42,8 @@ from localstack.services.lambda_.invocation.runtime_executor import (
     RuntimeExecutor,
 )
 
+from lanes_executor.dynamodb_direct import record_dynamodb_timings, with_direct_dynamodb
+
 LOG = logging.getLogger(__name__)
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.cjs")
@@ -140,7 +142,7 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         # The declared runtime is newer than the local Node: the SDK's warning that Node 20
         # support ends would not appear on Lambda. This is the SDK's own switch for it.
         env.setdefault("AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "true")
-        return env
+        return with_direct_dynamodb(env)
 
     def _spawn(self) -> None:
         """Start the bootstrap and wait for it to load the handler (raises on init errors)."""
@@ -324,6 +326,7 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
                 "Runtime.ExitError",
                 f"RequestId: {request_id} Error: Runtime exited with error: exit status {code}",
             ), is_error=True)
+        record_dynamodb_timings(self.function_version.id.unqualified_arn(), message.get("dynamodb"))
         # The result can overtake the last log lines on the other pipe: wait for the marker.
         if not ended.wait(timeout=1.0):
             LOG.warning("lanes-process: no end-of-logs marker for %s; its last log lines may be missing", request_id)

@@ -1,0 +1,72 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readTimings } from '#localstack/esm-stats.ts';
+import { ordersCatalogue } from '#orders/domain/order-events.ts';
+import { Publisher } from '#shared/ingress/publisher.ts';
+import { routerFromOutputs } from '#shared/ingress/router.ts';
+import {
+  endpoint,
+  lanesMappingAvailable,
+  NEEDS_EMBEDDED,
+} from '#test/integration/event-source-mapping/support/esm.ts';
+import { pipeline, runId, waitFor } from '#test/integration/ingress/support.ts';
+
+/**
+ * On the embedded LocalStack, functions' DynamoDB calls go to DynamoDB Local itself
+ * (LANES_FUNCTIONS_DYNAMODB=direct): the deployed orders worker's effects land in the tables
+ * CloudFormation created through LocalStack (one shared database), and the calls are counted per
+ * function in /_lanes/timings because the gateway no longer sees them. (That DynamoDB Local
+ * listens on the loopback only is checked by test/integration/localstack/loopback.test.ts.)
+ */
+const { outputs, reader } = pipeline();
+const ordersFunction = outputs.OrdersFunctionName as string;
+let available = false;
+
+beforeAll(async () => {
+  available = await lanesMappingAvailable();
+});
+
+describe('functions reach DynamoDB Local directly on the embedded LocalStack', () => {
+  it('the orders worker applies its events and its calls are timed per function', async (ctx) => {
+    ctx.skip(!available, NEEDS_EMBEDDED);
+    const customer = runId('ddb-direct');
+    const publisher = new Publisher({
+      catalogue: ordersCatalogue,
+      router: routerFromOutputs(outputs, 'direct'),
+    });
+    const events = [1, 2, 3].map((n) => ({
+      type: 'orders.created' as const,
+      data: {
+        orderId: `${customer}-o${n}`,
+        customerId: customer,
+        amountCents: 100,
+        currency: 'EUR',
+      },
+    }));
+    const before = await readTimings(endpoint());
+    const commitsBefore = figureFor(before?.functions['dynamodb.TransactWriteItems'])?.count ?? 0;
+    const { sent } = await publisher.publish(events);
+    expect(sent).toBe(3);
+
+    const items = await waitFor(
+      `3 results of ${customer}`,
+      async () => {
+        const found = await reader.orderResults(customer);
+        return { done: found.length === 3 ? found : undefined, progress: `${found.length}/3` };
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(items.map((item) => item.ordinal).sort()).toEqual([1, 2, 3]);
+
+    const after = await readTimings(endpoint());
+    const commits = figureFor(after?.functions['dynamodb.TransactWriteItems']);
+    const reads = figureFor(after?.functions['dynamodb.GetItem']);
+    // One commit and one consistent read of the key's state per event, measured by the function.
+    expect((commits?.count ?? 0) - commitsBefore).toBeGreaterThanOrEqual(3);
+    expect(reads?.count ?? 0).toBeGreaterThanOrEqual(3);
+    expect(commits?.meanMs ?? 0).toBeGreaterThan(0);
+  });
+});
+
+function figureFor<T>(byFunction: Record<string, T> | undefined): T | undefined {
+  return Object.entries(byFunction ?? {}).find(([arn]) => arn.endsWith(`:${ordersFunction}`))?.[1];
+}
