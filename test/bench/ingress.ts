@@ -8,7 +8,13 @@
  * - Baseline: the same N messages over the same K message groups sent (batches of 10), received
  *   (10 at a time) and deleted directly on a temporary FIFO queue of the same LocalStack, no Lambda.
  *
- * Options: --events 5000 --keys 50 --modes direct,eventbridge. Writes test/bench/results/ingress.json.
+ * - Warm-up, both sides: before each measured run, --warmup events (default 500) go through the
+ *   same path unmeasured, and the pipeline's cold path drains, so the figures are of a running
+ *   system, not of JIT compilers and execution environments starting (the first 500 events of a
+ *   fresh LocalStack ran at a third of the later rate).
+ *
+ * Options: --events 5000 --keys 50 --modes direct,eventbridge --warmup 500. Writes
+ * test/bench/results/ingress.json.
  * Starts the embedded LocalStack and deploys Lanes-Pipeline when needed (like `lanes demo`).
  */
 
@@ -21,6 +27,7 @@ import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   DeleteQueueCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
@@ -236,6 +243,30 @@ async function benchPipeline(
   };
 }
 
+/** Waits until a queue holds no message, visible or in flight (the cold path of a warm-up). */
+async function drained(queueUrl: string, timeoutMs = 180_000): Promise<void> {
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+  const started = Date.now();
+  for (;;) {
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const left =
+      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+    if (left === 0) return;
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(
+        `${queueUrl} still holds ${left} messages after ${timeoutMs / 1000} s of warm-up: is its worker failing? See lanes watch.`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
 /** Raw ceiling: send, receive and delete the same number of messages on a plain FIFO queue. */
 async function benchRawSqs(events: number, keys: number, concurrency: number): Promise<Figures> {
   const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
@@ -317,8 +348,10 @@ async function main(): Promise<void> {
       keys: { type: 'string', default: '50' },
       modes: { type: 'string', default: 'direct,eventbridge' },
       'timeout-s': { type: 'string', default: '3600' },
+      warmup: { type: 'string', default: '500' },
     },
   });
+  const warmup = Number(values.warmup);
   const events = Number(values.events);
   const keys = Number(values.keys);
   const modes = values.modes.split(',') as PublishMode[];
@@ -330,6 +363,11 @@ async function main(): Promise<void> {
 
   const ours: Partial<Record<PublishMode, Figures>> = {};
   for (const mode of modes) {
+    if (warmup > 0) {
+      log(`[bench] ${mode}: warm-up with ${warmup} events (not measured)`);
+      await benchPipeline(mode, outputs, warmup, keys, Number(values['timeout-s']) * 1000);
+      await drained(outputs.NotificationsQueueUrl as string);
+    }
     ours[mode] = await benchPipeline(
       mode,
       outputs,
@@ -342,6 +380,7 @@ async function main(): Promise<void> {
   log(
     `[bench] raw SQS: ${events} messages over ${keys} groups, send/receive/delete, 4 senders + 4 receivers`,
   );
+  if (warmup > 0) await benchRawSqs(warmup, keys, 4);
   const raw = await benchRawSqs(events, keys, 4);
   log(`[bench] raw SQS: ${JSON.stringify(raw)}`);
 
@@ -358,12 +397,14 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, node: process.version, loadAverageAtEnd: loadavg() },
     events,
     keys,
+    warmupEvents: warmup,
     pipeline: ours,
     rawSqs: raw,
     ratioToRawSqs: ratio,
     notes: [
       'pipeline: events/s from first publish to last hot-path effect (DynamoDB); latency = processedAt - event time.',
       'rawSqs: the same number of messages over the same number of FIFO groups sent, received and deleted directly, no Lambda.',
+      'warmupEvents: sent through each path, unmeasured, before its measured run (the pipeline then waits for its cold path to drain).',
       "The embedded LocalStack runs the lanes SQS event source mapping (embedded-localstack/esm): up to MaximumConcurrency batches in flight per mapping (orders: 10, FIFO batches of <= 10 possibly spanning groups; notifications: 2, batches of 50 over a 1 s window). The figures measure that mapping, LocalStack's Lambda and DynamoDB Local on one shared 2-core machine, not AWS.",
       "pipeline.<mode>.breakdown (ms, means, hot path): publishPerCall = SendMessageBatch round trip seen by the publisher; queued = SentTimestamp to receive by a poller; poll = ReceiveMessage round trip; invokeOverhead = Invoke round trip minus the function execution; function = execution per batch; dynamodbRead = the orders worker's GetItem time per batch (the key's state, inside function); dynamodbCommit = its TransactWriteItems time per batch (effect + idempotency record, inside function), both as the function measured its calls to DynamoDB Local (LANES_FUNCTIONS_DYNAMODB=direct, the default; server-side through the gateway otherwise); delete = DeleteMessageBatch round trip.",
     ],
