@@ -27,6 +27,11 @@ export interface OrdersDeps {
   readonly commit: Commit;
   /** The record's signal: aborted when the worker abandoned it. @default - never aborted */
   readonly signal?: AbortSignal;
+  /**
+   * Key states this process committed last, to skip the read before the next event of a key.
+   * @default - none: every event reads its key's state
+   */
+  readonly states?: KeyStateCache;
 }
 
 /** What the results table holds for a key, read before its next effect is built. */
@@ -37,8 +42,53 @@ interface KeyState {
   readonly appliedSequence: number | undefined;
 }
 
+/** A STATE item as last read or committed: the ordinal and every producer's last sequence. */
+interface KnownState {
+  readonly ordinal: number | undefined;
+  readonly sequences: Readonly<Record<string, number>>;
+}
+
+/**
+ * The state of each key as this process last committed it, so the next event of the key needs
+ * no read first: a FIFO group's events come to one owner one after another, so the consistent
+ * read before every commit mostly returns what the previous commit wrote.
+ *
+ * Safe because every commit is conditional on the state it was computed from: when the key
+ * moved elsewhere (another process, a hold placed), the commit fails and the event is read and
+ * computed again. Knowledge can only lag behind: sequences and ordinals only grow, so a decision
+ * that a lagging state could get wrong (parking an event as early) is taken on a fresh read.
+ * A key with a hold is never kept (the hold may be lifted). Bounded: the oldest key goes first.
+ *
+ * @example
+ * const states = new KeyStateCache();
+ * await recordOrderEvent(event, 'direct', { client, tableName, now, commit, states });
+ */
+export class KeyStateCache {
+  readonly #states = new Map<string, KnownState>();
+
+  public constructor(private readonly maxKeys = 10_000) {}
+
+  public get(partitionKey: string): KnownState | undefined {
+    return this.#states.get(partitionKey);
+  }
+
+  public set(partitionKey: string, state: KnownState): void {
+    this.#states.delete(partitionKey); // re-inserted last: the map's order is its age
+    this.#states.set(partitionKey, state);
+    if (this.#states.size > this.maxKeys) {
+      const oldest = this.#states.keys().next().value;
+      if (oldest !== undefined) this.#states.delete(oldest);
+    }
+  }
+
+  public forget(partitionKey: string): void {
+    this.#states.delete(partitionKey);
+  }
+}
+
 /** Attribute of the STATE item holding the last sequence applied for one producer. */
-const sequenceAttribute = (producer: string) => `seq#${producer}`;
+const SEQUENCE_PREFIX = 'seq#';
+const sequenceAttribute = (producer: string) => `${SEQUENCE_PREFIX}${producer}`;
 
 /** Sort key of an event parked until the gap before it is filled. */
 const parkedKey = (producer: string, sequence: number) =>
@@ -63,11 +113,53 @@ async function readState(
     }),
     { abortSignal: deps.signal },
   );
+  const hold = Item?.hold as string | undefined;
+  if (hold === undefined) {
+    const sequences = Object.fromEntries(
+      Object.entries(Item ?? {}).filter(([name]) => name.startsWith(SEQUENCE_PREFIX)),
+    ) as Record<string, number>;
+    deps.states?.set(partitionKey, { ordinal: Item?.ordinal as number | undefined, sequences });
+  } else {
+    deps.states?.forget(partitionKey);
+  }
   return {
     ordinal: Item?.ordinal as number | undefined,
-    hold: Item?.hold as string | undefined,
+    hold,
     appliedSequence: seqAttribute ? (Item?.[seqAttribute] as number | undefined) : undefined,
   };
+}
+
+/** The key's state as this process committed it last, if it knows it. */
+function knownState(
+  partitionKey: string,
+  seqAttribute: string | undefined,
+  deps: OrdersDeps,
+): KeyState | undefined {
+  const known = deps.states?.get(partitionKey);
+  if (!known) return undefined;
+  return {
+    ordinal: known.ordinal,
+    hold: undefined,
+    appliedSequence: seqAttribute ? known.sequences[seqAttribute] : undefined,
+  };
+}
+
+/** Records what a successful commit wrote to the key's STATE item. */
+function remember(
+  partitionKey: string,
+  ordinal: number | undefined,
+  seqAttribute: string | undefined,
+  sequence: number,
+  deps: OrdersDeps,
+): void {
+  if (!deps.states) return;
+  const before = deps.states.get(partitionKey);
+  deps.states.set(partitionKey, {
+    ordinal: ordinal ?? before?.ordinal,
+    sequences: seqAttribute
+      ? { ...before?.sequences, [seqAttribute]: sequence }
+      : (before?.sequences ?? {}),
+  });
 }
 
 /** `#attr = :value`, or absent when the read saw no value: the commit loses if the key moved. */
@@ -179,7 +271,9 @@ async function applyOnce(
   parked?: string,
 ): Promise<Applied> {
   for (let attempt = 1; ; attempt++) {
-    const state = await readState(event.partitionKey, seqAttribute, deps);
+    // The first attempt may go on what this process committed last; a retry reads.
+    const known = attempt === 1 ? knownState(event.partitionKey, seqAttribute, deps) : undefined;
+    const state = known ?? (await readState(event.partitionKey, seqAttribute, deps));
     if (state.hold !== undefined) {
       throw new CustomerOnHoldError(event.partitionKey, event.id, state.hold);
     }
@@ -190,6 +284,8 @@ async function applyOnce(
         return { kind: 'duplicate' };
       }
       if (event.sequence > applied + 1) {
+        // Known state may lag behind (its predecessor applied elsewhere): park on a fresh read only.
+        if (known) continue;
         if (!parked) await park(event, delivery, applied + 1, deps);
         return { kind: 'parked' };
       }
@@ -207,13 +303,20 @@ async function applyOnce(
           ...(parked ? [deleteParkedItem(event.partitionKey, parked, deps.tableName)] : []),
         ],
       });
-      if (!duplicate) return { kind: 'applied', item };
+      if (!duplicate) {
+        remember(event.partitionKey, ordinal, seqAttribute, event.sequence, deps);
+        return { kind: 'applied', item };
+      }
       // Applied before under another sequence (a producer retried it and numbered it again):
       // take up its slot, or the key's later events would wait for it forever.
-      if (seqAttribute && !(await skipSequence(event, state, seqAttribute, parked, deps))) continue;
+      if (seqAttribute) {
+        if (!(await skipSequence(event, state, seqAttribute, parked, deps))) continue;
+        remember(event.partitionKey, undefined, seqAttribute, event.sequence, deps);
+      }
       return { kind: 'duplicate' };
     } catch (error) {
       // The key moved between the read and the commit (or a hold was placed): read again.
+      deps.states?.forget(event.partitionKey);
       if (error instanceof IdempotentEffectFailedError && attempt < MAX_STATE_ATTEMPTS) continue;
       throw error;
     }

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Clock, TransactionalIdempotency } from 'lanes/coordination';
 import { requireEnv, type WorkerOptionsOf } from 'lanes/runtime';
 import { ordersCatalogue } from './order-events.ts';
-import { recordNotification, recordOrderEvent } from './orders.ts';
+import { KeyStateCache, recordNotification, recordOrderEvent } from './orders.ts';
 import { COORDINATION_TABLE_ENV, RESULTS_TABLE_ENV } from './results-table.ts';
 
 /** Where the reference workers write, and the clock their idempotency records are dated by. */
@@ -40,7 +40,9 @@ function transactional(deps: ReferenceWorkerDeps, keyPrefix: string): Transactio
 
 /**
  * Options of the hot-path orders worker: each event's effect (counter, result item, resequencing)
- * commits with its idempotency record, keyed by the event id, in one transaction.
+ * commits with its idempotency record, keyed by the event id, in one transaction. The key's state
+ * is read before the first of its events this process sees, and after a commit that lost to a
+ * change made elsewhere; otherwise the process goes on what it committed (KeyStateCache).
  *
  * @example
  * export const handler = createWorkerHandler(ordersWorkerOptions(referenceWorkerDepsFromEnv()));
@@ -50,6 +52,8 @@ export function ordersWorkerOptions(
 ): WorkerOptionsOf<typeof ordersCatalogue> {
   const client = DynamoDBDocumentClient.from(deps.client);
   const now = deps.now ?? (() => new Date());
+  // Per process: the next event of a key usually needs no read of its state first.
+  const states = new KeyStateCache();
   return {
     catalogue: ordersCatalogue,
     serviceName: 'orders',
@@ -61,6 +65,7 @@ export function ordersWorkerOptions(
         now,
         commit,
         signal,
+        states,
       });
     },
   };
