@@ -16,7 +16,10 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { IdempotencyPayloadMismatchError, KeyBusyError } from '../shared/coordination/errors.ts';
 import { type KeyConcurrency, planQueueRetry } from '../shared/coordination/key-policy.ts';
 import type { powertoolsIdempotency } from '../shared/coordination/powertools-idempotency.ts';
-import type { TransactionalIdempotency } from '../shared/coordination/transactional-idempotency.ts';
+import type {
+  CoalescedRun,
+  TransactionalIdempotency,
+} from '../shared/coordination/transactional-idempotency.ts';
 import { integerEnv, optionalEnv } from '../shared/env.ts';
 import type {
   EventCatalogue,
@@ -118,6 +121,15 @@ export interface WorkerOptions<
    */
   readonly transactional?: TransactionalIdempotency;
   /**
+   * Commits of records that run at once (a standard queue's batch, the groups of a FIFO batch
+   * with `parallelFifoGroups`) go to DynamoDB together, in as few TransactWriteItems as fit
+   * (`TransactionalIdempotency.coalescing`): a batch of 50 one-item effects is one request. When
+   * the joint transaction fails (a duplicate among them, say), each record commits on its own,
+   * with the same outcome it would have had. Off, every commit is its own transaction.
+   * @default true
+   */
+  readonly coalesceCommits?: boolean;
+  /**
    * Longest time one record may take. The worker starts a record only while the time left
    * before its stop point (500 ms before the function timeout) covers this budget, and abandons
    * a record that runs longer (its `signal` aborts): the record is reported as a batch item
@@ -162,6 +174,8 @@ export interface InvocationScope {
   readonly started?: Set<string>;
   /** This invocation's Lambda context (not a later one's, should abandoned work still run). */
   readonly lambdaContext?: Context;
+  /** The commit of records that run at once, when they are coalesced. @default - each commits on its own */
+  readonly commit?: CoalescedRun;
 }
 
 function defaultDeadLetter(): DeadLetterSink | undefined {
@@ -222,7 +236,11 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
     return outcome.status === 'completed';
   };
   /** The commit bound to one event and its record's signal. */
-  const commitFor = (event: Envelope, signal: AbortSignal): Commit => {
+  const commitFor = (
+    event: Envelope,
+    signal: AbortSignal,
+    scope: InvocationScope | undefined,
+  ): Commit => {
     return async <R>(request: CommitRequest<R>) => {
       if (!transactional) {
         throw new WorkerConfigError(
@@ -231,7 +249,8 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
       }
       // A handler abandoned at its deadline must not write: its record may already be taken over.
       if (signal.aborted) throw new EffectAbandonedError(event.id, { cause: signal.reason });
-      const outcome = await transactional.run<R>(
+      const run = scope?.commit ?? transactional.run.bind(transactional);
+      const outcome = await run<R>(
         {
           key: request.key ?? event.id,
           payload: request.payload ?? event.data,
@@ -299,7 +318,7 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
           logger: log,
           lambdaContext: scope ? scope.lambdaContext : options.context?.(),
           signal,
-          commit: commitFor(envelope, signal),
+          commit: commitFor(envelope, signal, scope),
         });
       const ran = scope
         ? await runWithinBudget(run, scope.deadline, record.messageId)
@@ -482,11 +501,19 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
     }
     // middy aborts its signal at its own early timeout: stop there too.
     middyOptions?.signal?.addEventListener('abort', () => deadline.stop(), { once: true });
+    const first = event.Records[0];
+    const fifo = first !== undefined && fromFifoQueue(first);
+    // Records run at once on standard queues and across a FIFO batch's groups with
+    // parallelFifoGroups; one after another, a commit has nothing to go with.
+    const concurrentRecords = !fifo || options.parallelFifoGroups === true;
     const scope: InvocationScope = {
       deadline,
       finished: new Set(),
       started: new Set(),
       lambdaContext: context,
+      ...(options.transactional && concurrentRecords && options.coalesceCommits !== false
+        ? { commit: options.transactional.coalescing() }
+        : {}),
     };
     const answer = async (response: SQSBatchResponse): Promise<SQSBatchResponse> => {
       await releaseUnstarted(event.Records, response, scope, {
@@ -496,8 +523,6 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
       });
       return response;
     };
-    const first = event.Records[0];
-    const fifo = first !== undefined && fromFifoQueue(first);
     // New processors per invocation: an abandoned batch may still be winding down in one.
     const processing = !fifo
       ? processPartialResponse(

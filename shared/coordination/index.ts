@@ -26,4 +26,8 @@ export {
 } from './schedule.ts';
 export { ScheduleEnv } from './schedule-env.ts';
 export { type Permit, Semaphore } from './semaphore.ts';
-export { hashPayload, TransactionalIdempotency } from './transactional-idempotency.ts';
+export {
+  type CoalescedRun,
+  hashPayload,
+  TransactionalIdempotency,
+} from './transactional-idempotency.ts';

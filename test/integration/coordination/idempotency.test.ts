@@ -145,4 +145,88 @@ describe('Idempotency on DynamoDB', () => {
     expect(requests.total()).toBe(2);
     expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(2);
   });
+
+  describe('coalescing: commits made at once go in one transaction', () => {
+    const counted = new DynamoDBClient({});
+    const requests = countRequests(counted);
+    // The table exists once beforeAll ran: build the store inside the tests.
+    const store = () =>
+      new TransactionalIdempotency({
+        tableName: table.name,
+        keyPrefix: 'coalesced',
+        client: counted,
+      });
+    const put = (id: string, item = `effect#coalesced#${id}`) => ({
+      key: id,
+      payload: { id },
+      result: id,
+      effect: [{ Put: { TableName: table.name, Item: { pk: { S: item } } } }],
+    });
+    const exists = async (pk: string) =>
+      (
+        await client.send(
+          new GetItemCommand({
+            TableName: table.name,
+            Key: { pk: { S: pk } },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item !== undefined;
+
+    it('50 first deliveries: one TransactWriteItems of 100 items, every effect written', async () => {
+      const commit = store().coalescing();
+      const ids = Array.from({ length: 50 }, (_, i) => `c50-${i}`);
+      requests.reset();
+
+      const outcomes = await Promise.all(ids.map((id) => commit(put(id))));
+
+      expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(1);
+      expect(outcomes).toEqual(ids.map((id) => ({ duplicate: false, result: id })));
+      expect(await Promise.all(ids.map((id) => exists(`effect#coalesced#${id}`)))).toEqual(
+        ids.map(() => true),
+      );
+    });
+
+    it('past 100 items: as many transactions as fit (60 commits of 2 items: 2)', async () => {
+      const commit = store().coalescing();
+      requests.reset();
+      await Promise.all(Array.from({ length: 60 }, (_, i) => commit(put(`c60-${i}`))));
+      expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(2);
+    });
+
+    it('a duplicate among them: the joint transaction fails, each commits alone with its own outcome', async () => {
+      await store().run(put('dup-1'));
+      const commit = store().coalescing();
+      requests.reset();
+
+      const outcomes = await Promise.all(['dup-0', 'dup-1', 'dup-2'].map((id) => commit(put(id))));
+
+      expect(outcomes.map((o) => o.duplicate)).toEqual([false, true, false]);
+      // The joint attempt, then one each.
+      expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(4);
+      expect(await exists('effect#coalesced#dup-0')).toBe(true);
+      expect(await exists('effect#coalesced#dup-2')).toBe(true);
+    });
+
+    it('the same event twice in one batch: applied once, the other a duplicate', async () => {
+      const commit = store().coalescing();
+      const outcomes = await Promise.all([commit(put('twice')), commit(put('twice'))]);
+      expect(outcomes.map((o) => o.duplicate).sort()).toEqual([false, true]);
+    });
+
+    it('an aborted commit is left out and fails; the others commit', async () => {
+      const commit = store().coalescing();
+      const aborted = new AbortController();
+      aborted.abort(new Error('record abandoned'));
+      const [kept, dropped] = await Promise.allSettled([
+        commit(put('abort-kept')),
+        commit(put('abort-dropped'), { abortSignal: aborted.signal }),
+      ]);
+      expect(kept.status).toBe('fulfilled');
+      expect(dropped.status === 'rejected' && dropped.reason.name).toBe(
+        'IdempotentEffectAbortedError',
+      );
+      expect(await exists('effect#coalesced#abort-dropped')).toBe(false);
+    });
+  });
 });

@@ -52,7 +52,11 @@ function envelope(key: string, n: number, sequence = n, producer?: string): Enve
 }
 
 /** An SQS record as the event source mapping hands it over, direct or from an EventBridge rule. */
-function record(event: Envelope, via: 'direct' | 'eventbridge'): SQSRecord {
+function record(
+  event: Envelope,
+  via: 'direct' | 'eventbridge',
+  queue: 'fifo' | 'standard' = 'fifo',
+): SQSRecord {
   messages++;
   const body =
     via === 'direct'
@@ -67,12 +71,12 @@ function record(event: Envelope, via: 'direct' | 'eventbridge'): SQSRecord {
       SentTimestamp: String(Date.now()),
       SenderId: 'test',
       ApproximateFirstReceiveTimestamp: String(Date.now()),
-      MessageGroupId: event.partitionKey,
+      ...(queue === 'fifo' ? { MessageGroupId: event.partitionKey } : {}),
     },
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:exactly-once.fifo',
+    eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:exactly-once${queue === 'fifo' ? '.fifo' : ''}`,
     awsRegion: 'us-east-1',
   };
 }
@@ -231,6 +235,22 @@ describe('exactly-once effects of the reference workers', () => {
 
     expect((await orderState(key)).ordinal).toBe(1);
     expect(letters.map((error) => error.name)).toEqual(['IdempotencyPayloadMismatchError']);
+  });
+
+  it('notifications, standard queue: a batch commits in one transaction; redelivered, it sends nothing twice', async () => {
+    const notifications = handler(notificationsWorkerOptions(deps));
+    const key = `${run}-notify-standard`;
+    const events = Array.from({ length: 10 }, (_, n) => envelope(key, n + 1));
+
+    requests.reset();
+    await notifications(events.map((event) => record(event, 'direct', 'standard')));
+    expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(1);
+    await notifications(events.map((event) => record(event, 'direct', 'standard')));
+
+    const sends = (await items(key))
+      .filter((item) => String(item.sk).startsWith(RESULTS_KEYS.NOTIFY_PREFIX))
+      .map((item) => Number(item.sends));
+    expect(sends).toEqual(events.map(() => 1));
   });
 
   it('notifications: a redelivered event sends nothing twice', async () => {

@@ -85,16 +85,16 @@ class MemoryDeadLetters implements DeadLetterSink {
 /** Commits recorded in memory: the logic under test is who may commit, not DynamoDB. */
 function memoryTransactional() {
   const committed: string[] = [];
-  const transactional = {
-    run: async (
-      request: { key: string; result: unknown },
-      options?: { abortSignal?: AbortSignal },
-    ) => {
-      if (options?.abortSignal?.aborted) throw new Error('aborted');
-      committed.push(request.key);
-      return { duplicate: false, result: request.result };
-    },
-  } as unknown as TransactionalIdempotency;
+  const run = async (
+    request: { key: string; result: unknown },
+    options?: { abortSignal?: AbortSignal },
+  ) => {
+    if (options?.abortSignal?.aborted) throw new Error('aborted');
+    committed.push(request.key);
+    return { duplicate: false, result: request.result };
+  };
+  // Coalesced or not, each commit is recorded on its own here.
+  const transactional = { run, coalescing: () => run } as unknown as TransactionalIdempotency;
   return { transactional, committed };
 }
 
