@@ -163,7 +163,7 @@ export function drainOf(
 /**
  * Runs a scenario on the embedded LocalStack: a recorder function, a queue, a mapping. A first
  * pass warms the execution environments (local cold starts are process spawns, not Lambda's); the
- * measured pass sends the same traffic, and its figures and the mapping's phase timings are read.
+ * measured pass sends the scenario's traffic, and its figures and the mapping's phase timings are read.
  */
 export async function runLocally(scenario: CalibrationScenario, id: string): Promise<LocalRun> {
   const resources = new Resources();
@@ -186,12 +186,18 @@ export async function runLocally(scenario: CalibrationScenario, id: string): Pro
       ScalingConfig: { MaximumConcurrency: scenario.maximumConcurrency },
     });
 
-    // Warm-up: the same burst, processed and discarded (records go under the same run id, so
-    // they are counted and then excluded by time).
+    // Warm-up: three batches per execution environment the cap allows, processed and discarded
+    // (records go under the same run id, so they are counted and then excluded by time). That
+    // starts every environment and scales the mapping to its cap; the whole burst again only
+    // made the test longer.
     const warm: SentBatch[] = [];
     const warmStart = Date.now();
-    await sendBurst(queue, scenario, scenario.burst, 'warm', warm, () => Date.now() - warmStart);
-    await waitForProcessed(table, 'measured', scenario.burst, 300_000);
+    const warmCount = Math.min(
+      scenario.burst,
+      scenario.maximumConcurrency * scenario.batchSize * 3,
+    );
+    await sendBurst(queue, scenario, warmCount, 'warm', warm, () => Date.now() - warmStart);
+    await waitForProcessed(table, 'measured', warmCount, 300_000);
     await sleep(2_000);
     // Probes: one message at a time to idle (long-polling) pollers, for the wake-up latency.
     const probes: { body: string; atMs: number }[] = [];
@@ -203,7 +209,7 @@ export async function runLocally(scenario: CalibrationScenario, id: string): Pro
         for (const body of batch.bodies) probes.push({ body: `${body}`, atMs: batch.atMs });
       await sleep(700);
     }
-    await waitForProcessed(table, 'measured', scenario.burst + PROBES, 120_000);
+    await waitForProcessed(table, 'measured', warmCount + PROBES, 120_000);
     const probeRecords = (await invocations(table, 'measured')).filter(
       (i) => i.start >= probeEpoch,
     );
@@ -233,7 +239,7 @@ export async function runLocally(scenario: CalibrationScenario, id: string): Pro
       await sendBurst(queue, scenario, scenario.burst, 'burst', sends, epoch);
     }
     const total = sends.reduce((n, s) => n + s.groups.length, 0);
-    const all = await waitForProcessed(table, 'measured', scenario.burst + PROBES + total, 600_000);
+    const all = await waitForProcessed(table, 'measured', warmCount + PROBES + total, 600_000);
     const stats = await mappingStats(uuid);
     const measured = all
       .filter((i) => i.start >= started)

@@ -59,7 +59,8 @@ export const CALIBRATION_SCENARIOS: readonly CalibrationScenario[] = [
     visibilityTimeoutSeconds: 60,
     functionTimeoutSeconds: 30,
     burst: 1000,
-    base: { perSecond: 20, seconds: 30, burstAtSeconds: 10 },
+    // The burst clears in about 6 s; the steady traffic goes on for 6 s more after that.
+    base: { perSecond: 20, seconds: 20, burstAtSeconds: 8 },
   },
 ];
 
