@@ -259,7 +259,11 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "DynamoDBProvider.forward_request",
         "5b1adc9b6e85a41b",
     ),
-    "ServicePluginManager.require": ("localstack.services.plugins", "ServicePluginManager.require", "10b8b4bab064bf85"),
+    "ServicePluginManager.is_running": (
+        "localstack.services.plugins",
+        "ServicePluginManager.is_running",
+        "750c1883a8e9cacb",
+    ),
     # lanes_executor.emf_hook: EMF extraction wraps the log write; its buffer merges data points
     # because this commits once per datum.
     "LogsProvider.put_log_events": ("localstack.services.logs.provider", "LogsProvider.put_log_events", "8927f8624147166c"),

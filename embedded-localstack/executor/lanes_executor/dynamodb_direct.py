@@ -24,8 +24,8 @@ LOG = logging.getLogger(__name__)
 
 SETTING = "LANES_FUNCTIONS_DYNAMODB"
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_DYNAMODB"
-# DynamoDB Local starts in a few seconds; an invocation should not wait longer than that for it.
-_START_TIMEOUT_SECONDS = 30.0
+# LocalStack's DynamoDB runs, so its DynamoDB Local is up or about to be.
+_START_TIMEOUT_SECONDS = 10.0
 
 
 def direct_enabled() -> bool:
@@ -44,12 +44,18 @@ def direct_enabled() -> bool:
 
 
 def dynamodb_local_url() -> str | None:
-    """DynamoDB Local's URL, starting LocalStack's DynamoDB first if nothing used it yet."""
+    """DynamoDB Local's URL, when LocalStack's DynamoDB runs.
+
+    Not started for the function: a table exists only once DynamoDB ran (CloudFormation creates
+    tables through it), so a function spawned before that has no table to reach, and an app
+    without DynamoDB should not pay for a Java process. Such a function keeps the gateway.
+    """
     from localstack.services.dynamodb.server import DynamodbServer
     from localstack.services.plugins import SERVICE_PLUGINS
 
     try:
-        SERVICE_PLUGINS.require("dynamodb")
+        if not SERVICE_PLUGINS.is_running("dynamodb"):
+            return None
         server = DynamodbServer.get()
         if not server.wait_is_up(timeout=_START_TIMEOUT_SECONDS):
             LOG.warning("lanes-process: DynamoDB Local is not up; functions use LocalStack's DynamoDB endpoint")
