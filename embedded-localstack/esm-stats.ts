@@ -140,3 +140,27 @@ export async function readTimings(
   }
   return (await response.json()) as LocalStackTimings;
 }
+
+/** The function name in a Lambda ARN (qualified or not), or the name itself. */
+const functionNameOf = (nameOrArn: string): string =>
+  nameOrArn.includes(':function:')
+    ? (nameOrArn.split(':function:')[1]?.split(':')[0] ?? nameOrArn)
+    : nameOrArn;
+
+/**
+ * One function's figure in a group of `timings.functions` (`functions`, `dynamodb.<Operation>`),
+ * by its name or ARN (qualified or not; the timings are keyed by unqualified ARN).
+ *
+ * @example
+ * const commits = functionTiming(timings, 'dynamodb.TransactWriteItems', 'orders-worker');
+ */
+export function functionTiming(
+  timings: LocalStackTimings | undefined,
+  group: string,
+  functionNameOrArn: string,
+): TimingFigure | undefined {
+  const name = functionNameOf(functionNameOrArn);
+  return Object.entries(timings?.functions[group] ?? {}).find(
+    ([arn]) => functionNameOf(arn) === name,
+  )?.[1];
+}

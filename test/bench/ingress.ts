@@ -34,11 +34,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import {
   type EsmMappingStats,
+  functionTiming,
   type LocalStackTimings,
   readMappingStats,
   readTimings,
   resetMappingStats,
-  type TimingFigure,
 } from '#localstack/esm-stats.ts';
 import { orderInputs } from '#orders/demo.ts';
 import { ordersCatalogue } from '#orders/domain/order-events.ts';
@@ -95,17 +95,15 @@ function breakdownOf(
   publishPerCall: number | null,
 ): Breakdown {
   const dynamodb = timings.operations.dynamodb ?? {};
-  const ofFunction = (group: Record<string, TimingFigure> | undefined) =>
-    Object.entries(group ?? {}).find(([arn]) => functionArn.startsWith(arn))?.[1];
-  const fn = ofFunction(timings.functions.functions);
+  const fn = functionTiming(timings, 'functions', functionArn);
   const eventsPerBatch = stats.invocations > 0 ? stats.messages / stats.invocations : 0;
   const batches = Math.max(1, fn?.count ?? 0);
   // Functions that call DynamoDB Local directly report their own calls (the default); through
   // the gateway only the totals per operation are known: the orders worker alone reads (GetItem
   // of its key's state) and both workers commit one TransactWriteItems per event, so its share of
   // the commits is the mean times its events.
-  const directRead = ofFunction(timings.functions['dynamodb.GetItem']);
-  const directCommit = ofFunction(timings.functions['dynamodb.TransactWriteItems']);
+  const directRead = functionTiming(timings, 'dynamodb.GetItem', functionArn);
+  const directCommit = functionTiming(timings, 'dynamodb.TransactWriteItems', functionArn);
   const readsPerBatch = ((directRead ?? dynamodb.GetItem)?.totalMs ?? 0) / batches;
   const commitsPerBatch = directCommit
     ? directCommit.totalMs / batches
