@@ -95,6 +95,17 @@ function handler(options: WorkerOptions) {
   };
 }
 
+/** A worker whose dead letters are collected instead of sent: what it rejected, in order. */
+function deadLettering(options: WorkerOptions) {
+  const letters: Error[] = [];
+  const handle = createWorkerHandler({
+    ...options,
+    ...quiet,
+    deadLetter: { send: async (_record, error) => void letters.push(error) },
+  });
+  return { letters, deliver: (records: SQSRecord[]) => handle({ Records: records }, context) };
+}
+
 async function items(key: string): Promise<Record<string, unknown>[]> {
   const out = await documents.send(
     new QueryCommand({
@@ -148,12 +159,7 @@ describe('exactly-once effects of the reference workers', () => {
   });
 
   it('orders: a process whose known state is stale (another applied the key meanwhile, or a hold was placed) reads again and applies in order', async () => {
-    const letters: Error[] = [];
-    const processA = createWorkerHandler({
-      ...ordersWorkerOptions(deps),
-      ...quiet,
-      deadLetter: { send: async (_record, error) => void letters.push(error) },
-    });
+    const { deliver: processA, letters } = deadLettering(ordersWorkerOptions(deps));
     const processB = handler(ordersWorkerOptions(deps));
     const key = `${run}-stale`;
     const [e1, e2, e3, e4] = [1, 2, 3, 4].map((n) => envelope(key, n)) as [
@@ -163,10 +169,10 @@ describe('exactly-once effects of the reference workers', () => {
       Envelope,
     ];
 
-    await processA({ Records: [record(e1, 'direct')] }, context); // A knows ordinal 1
+    await processA([record(e1, 'direct')]); // A knows ordinal 1
     await processB([record(e2, 'direct')]); // the group moved to B: ordinal 2
     requests.reset();
-    await processA({ Records: [record(e3, 'direct')] }, context); // A's ordinal 1 is stale
+    await processA([record(e3, 'direct')]); // A's ordinal 1 is stale
     // The commit on the stale state lost, then a read and the commit on the fresh state.
     expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(2);
     expect(requests.byCommand.get('GetItemCommand')).toBe(1);
@@ -177,7 +183,7 @@ describe('exactly-once effects of the reference workers', () => {
     });
 
     await placeHold(key, 'fraud review', { client: documents, tableName });
-    await processA({ Records: [record(e4, 'direct')] }, context); // A knows ordinal 3, no hold
+    await processA([record(e4, 'direct')]); // A knows ordinal 3, no hold
     expect(letters.map((error) => error.name)).toEqual(['CustomerOnHoldError']);
     expect((await orderState(key)).ordinal).toBe(3);
   });
@@ -212,26 +218,13 @@ describe('exactly-once effects of the reference workers', () => {
   });
 
   it('orders: the same event id with different data is dead-lettered as a payload mismatch, not applied', async () => {
-    const letters: Error[] = [];
-    const orders = createWorkerHandler({
-      ...ordersWorkerOptions(deps),
-      ...quiet,
-      deadLetter: { send: async (_record, error) => void letters.push(error) },
-    });
+    const { deliver: orders, letters } = deadLettering(ordersWorkerOptions(deps));
     const key = `${run}-mismatch`;
     const original = envelope(key, 1);
-    await orders({ Records: [record(original, 'direct')] }, context);
-    await orders(
-      {
-        Records: [
-          record(
-            { ...original, data: { ...(original.data as object), amountCents: 999 } },
-            'direct',
-          ),
-        ],
-      },
-      context,
-    );
+    await orders([record(original, 'direct')]);
+    await orders([
+      record({ ...original, data: { ...(original.data as object), amountCents: 999 } }, 'direct'),
+    ]);
 
     expect((await orderState(key)).ordinal).toBe(1);
     expect(letters.map((error) => error.name)).toEqual(['IdempotencyPayloadMismatchError']);
