@@ -114,19 +114,15 @@ async function readState(
     { abortSignal: deps.signal },
   );
   const hold = Item?.hold as string | undefined;
-  if (hold === undefined) {
-    const sequences = Object.fromEntries(
-      Object.entries(Item ?? {}).filter(([name]) => name.startsWith(SEQUENCE_PREFIX)),
-    ) as Record<string, number>;
-    deps.states?.set(partitionKey, { ordinal: Item?.ordinal as number | undefined, sequences });
-  } else {
-    deps.states?.forget(partitionKey);
-  }
-  return {
+  const known: KnownState = {
     ordinal: Item?.ordinal as number | undefined,
-    hold,
-    appliedSequence: seqAttribute ? (Item?.[seqAttribute] as number | undefined) : undefined,
+    sequences: Object.fromEntries(
+      Object.entries(Item ?? {}).filter(([name]) => name.startsWith(SEQUENCE_PREFIX)),
+    ) as Record<string, number>,
   };
+  if (hold === undefined) deps.states?.set(partitionKey, known);
+  else deps.states?.forget(partitionKey);
+  return stateFor(known, hold, seqAttribute);
 }
 
 /** The key's state as this process committed it last, if it knows it. */
@@ -136,10 +132,18 @@ function knownState(
   deps: OrdersDeps,
 ): KeyState | undefined {
   const known = deps.states?.get(partitionKey);
-  if (!known) return undefined;
+  return known && stateFor(known, undefined, seqAttribute);
+}
+
+/** What an event of the key is computed from: its ordinal, hold and producer's sequence. */
+function stateFor(
+  known: KnownState,
+  hold: string | undefined,
+  seqAttribute: string | undefined,
+): KeyState {
   return {
     ordinal: known.ordinal,
-    hold: undefined,
+    hold,
     appliedSequence: seqAttribute ? known.sequences[seqAttribute] : undefined,
   };
 }
