@@ -376,6 +376,28 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
 }
 
 /**
+ * Runs a batch's records with the processor its queue needs. New processors per invocation: an
+ * abandoned batch may still be winding down in one.
+ */
+function processBatch(
+  event: SQSEvent,
+  context: Context,
+  handleRecord: (record: SQSRecord) => Promise<void>,
+  { fifo, parallelFifoGroups }: { fifo: boolean; parallelFifoGroups: boolean },
+): Promise<SQSBatchResponse> {
+  if (!fifo) {
+    return processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), {
+      context,
+    });
+  }
+  if (parallelFifoGroups) return processFifoGroups(event.Records, handleRecord);
+  return processPartialResponse(event, handleRecord, new SqsFifoPartialProcessorAsync(), {
+    context,
+    skipGroupOnError: true,
+  });
+}
+
+/**
  * An SqsRetryDelay built on first use (a busy key, a record released), so workers that never
  * need one build no SQS client at start.
  */
@@ -505,7 +527,8 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
     const fifo = first !== undefined && fromFifoQueue(first);
     // Records run at once on standard queues and across a FIFO batch's groups with
     // parallelFifoGroups; one after another, a commit has nothing to go with.
-    const concurrentRecords = !fifo || options.parallelFifoGroups === true;
+    const parallelFifoGroups = options.parallelFifoGroups === true;
+    const concurrentRecords = !fifo || parallelFifoGroups;
     const scope: InvocationScope = {
       deadline,
       finished: new Set(),
@@ -523,22 +546,10 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
       });
       return response;
     };
-    // New processors per invocation: an abandoned batch may still be winding down in one.
-    const processing = !fifo
-      ? processPartialResponse(
-          event,
-          (record: SQSRecord) => recordHandler(record, scope),
-          new BatchProcessor(EventType.SQS),
-          { context },
-        )
-      : options.parallelFifoGroups
-        ? processFifoGroups(event.Records, (record: SQSRecord) => recordHandler(record, scope))
-        : processPartialResponse(
-            event,
-            (record: SQSRecord) => recordHandler(record, scope),
-            new SqsFifoPartialProcessorAsync(),
-            { context, skipGroupOnError: true },
-          );
+    const processing = processBatch(event, context, (record) => recordHandler(record, scope), {
+      fifo,
+      parallelFifoGroups,
+    });
     const settled = processing.then(
       (response) => ({ response }),
       (error: unknown) => ({ error }),
