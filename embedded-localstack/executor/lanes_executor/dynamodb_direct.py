@@ -25,7 +25,7 @@ LOG = logging.getLogger(__name__)
 SETTING = "LANES_FUNCTIONS_DYNAMODB"
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_DYNAMODB"
 # LocalStack's DynamoDB runs, so its DynamoDB Local is up or about to be.
-_START_TIMEOUT_SECONDS = 10.0
+_UP_TIMEOUT_SECONDS = 10.0
 
 
 def direct_enabled() -> bool:
@@ -57,7 +57,7 @@ def dynamodb_local_url() -> str | None:
         if not SERVICE_PLUGINS.is_running("dynamodb"):
             return None
         server = DynamodbServer.get()
-        if not server.wait_is_up(timeout=_START_TIMEOUT_SECONDS):
+        if not server.wait_is_up(timeout=_UP_TIMEOUT_SECONDS):
             LOG.warning("lanes-process: DynamoDB Local is not up; functions use LocalStack's DynamoDB endpoint")
             return None
     except Exception as error:  # never fail an invocation for the shortcut
