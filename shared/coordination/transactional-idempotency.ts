@@ -201,6 +201,79 @@ export class TransactionalIdempotency {
       });
   }
 
+  /**
+   * Commits several keys' records and effects in one TransactWriteItems, all or nothing: for
+   * effects that belong together and cannot be retried one by one, such as a run of one key's
+   * events whose state update covers all of them (`coalescing` retries each call on its own).
+   *
+   * `applied: true`: every record and effect was written. `applied: false`: nothing was written
+   * (or, after a lost answer, all of it was), and `duplicates` names the keys whose live record
+   * made it fail: commit those on their own (each then gets its stored result). No duplicates
+   * means an effect's condition failed or the transaction conflicted: the state the effects were
+   * computed from moved, so compute them again.
+   *
+   * Our own code for the same reason as `run`.
+   *
+   * @throws {CoordinationError} when the records and effects pass 100 items.
+   * @throws {IdempotentEffectAbortedError} when `abortSignal` was aborted first or in flight.
+   * @example
+   * const { applied } = await idem.runAll([
+   *   { key: e1.id, payload: e1.data, effect: [stateUpdateToTwo, put(e1)], result: { ordinal: 1 } },
+   *   { key: e2.id, payload: e2.data, effect: [put(e2)], result: { ordinal: 2 } },
+   * ]);
+   * if (!applied) for (const e of [e1, e2]) await idem.run(aloneRequest(e));
+   */
+  public async runAll(
+    requests: readonly TransactionalRequest<unknown>[],
+    options: TransactionalRunOptions = {},
+  ): Promise<RunAllOutcome> {
+    const { abortSignal } = options;
+    const items = this.#jointItems(requests);
+    if (items.length > MAX_TRANSACTION_ITEMS) {
+      throw new CoordinationError(
+        `Transactional idempotency for keys ${requests.map((r) => r.key).join(', ')}: ` +
+          `${items.length} records and effect items, at most ${MAX_TRANSACTION_ITEMS} fit one TransactWriteItems; commit fewer together`,
+      );
+    }
+    if (abortSignal?.aborted) {
+      throw new IdempotentEffectAbortedError(requests[0]?.key ?? '', { cause: abortSignal.reason });
+    }
+    try {
+      await this.client.send(
+        new TransactWriteItemsCommand({ TransactItems: items }),
+        abortSignal ? { abortSignal } : {},
+      );
+      return { applied: true };
+    } catch (error) {
+      if (abortSignal?.aborted) {
+        throw new IdempotentEffectAbortedError(requests[0]?.key ?? '', { cause: error });
+      }
+      if (!(error instanceof TransactionCanceledException))
+        return { applied: false, duplicates: [] };
+      // Reasons come in the items' order: each request's record, then its effect.
+      const reasons = error.CancellationReasons ?? [];
+      const duplicates: string[] = [];
+      let index = 0;
+      for (const request of requests) {
+        if (reasons[index]?.Code === 'ConditionalCheckFailed') duplicates.push(request.key);
+        index += 1 + request.effect.length;
+      }
+      return { applied: false, duplicates };
+    }
+  }
+
+  /** Each request's record followed by its effect, in order: one transaction's items. */
+  #jointItems(requests: readonly TransactionalRequest<unknown>[]): TransactWriteItem[] {
+    return requests.flatMap((request) => [
+      this.#record(
+        CoordinationKeys.idempotency(this.#options.keyPrefix, request.key),
+        hashPayload(request.payload),
+        request.result,
+      ),
+      ...request.effect,
+    ]);
+  }
+
   async #runTogether(chunk: readonly PendingRun[]): Promise<void> {
     const live = chunk.filter((entry) => {
       const signal = entry.options.abortSignal;
@@ -214,14 +287,7 @@ export class TransactionalIdempotency {
       await Promise.all(live.map(alone));
       return;
     }
-    const items = live.flatMap((entry) => [
-      this.#record(
-        CoordinationKeys.idempotency(this.#options.keyPrefix, entry.request.key),
-        hashPayload(entry.request.payload),
-        entry.request.result,
-      ),
-      ...entry.request.effect,
-    ]);
+    const items = this.#jointItems(live.map((entry) => entry.request));
     const signals = live.flatMap((entry) =>
       entry.options.abortSignal ? [entry.options.abortSignal] : [],
     );
@@ -290,6 +356,15 @@ export class TransactionalIdempotency {
     return out.Item;
   }
 }
+
+/** What `runAll` did: all applied, or nothing, and which keys were duplicates. */
+export type RunAllOutcome =
+  | { readonly applied: true }
+  | {
+      readonly applied: false;
+      /** Keys whose live record failed the transaction; empty: an effect's condition or a conflict. */
+      readonly duplicates: readonly string[];
+    };
 
 /** `run`'s signature: what `coalescing()` returns. */
 export type CoalescedRun = <R>(

@@ -229,4 +229,86 @@ describe('Idempotency on DynamoDB', () => {
       expect(await exists('effect#coalesced#abort-dropped')).toBe(false);
     });
   });
+
+  describe('runAll: effects that belong together commit in one transaction, all or nothing', () => {
+    const counted = new DynamoDBClient({});
+    const requests = countRequests(counted);
+    const store = () =>
+      new TransactionalIdempotency({
+        tableName: table.name,
+        keyPrefix: 'run-all',
+        client: counted,
+      });
+    const put = (id: string) => ({
+      key: id,
+      payload: { id },
+      result: id,
+      effect: [{ Put: { TableName: table.name, Item: { pk: { S: `effect#run-all#${id}` } } } }],
+    });
+    const exists = async (id: string) =>
+      (
+        await client.send(
+          new GetItemCommand({
+            TableName: table.name,
+            Key: { pk: { S: `effect#run-all#${id}` } },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item !== undefined;
+
+    it('writes every record and effect in one request; again, it writes nothing and says so', async () => {
+      const ids = ['all-0', 'all-1', 'all-2'];
+      requests.reset();
+      expect(await store().runAll(ids.map(put))).toEqual({ applied: true });
+      expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(1);
+      expect(await Promise.all(ids.map(exists))).toEqual([true, true, true]);
+      // Each key alone then tells what it was: a duplicate, with its stored result.
+      expect(await store().runAll(ids.map(put))).toEqual({ applied: false, duplicates: ids });
+      expect(await store().run(put('all-1'))).toEqual({ duplicate: true, result: 'all-1' });
+    });
+
+    it('a duplicate among them: not applied, the duplicate named, the others not written', async () => {
+      await store().run(put('some-1'));
+      expect(await store().runAll(['some-0', 'some-1', 'some-2'].map(put))).toEqual({
+        applied: false,
+        duplicates: ['some-1'],
+      });
+      expect(await exists('some-0')).toBe(false);
+      expect(await exists('some-2')).toBe(false);
+    });
+
+    it("an effect's condition failed: not applied, no duplicate named (compute it again)", async () => {
+      const guarded = {
+        ...put('guarded-0'),
+        effect: [
+          {
+            Put: {
+              TableName: table.name,
+              Item: { pk: { S: 'effect#run-all#guarded' } },
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+        ],
+      };
+      expect(await store().runAll([guarded, put('guarded-1')])).toEqual({
+        applied: false,
+        duplicates: [],
+      });
+      expect(await exists('guarded-1')).toBe(false);
+    });
+
+    it('refuses more than 100 items, naming the keys, and an aborted signal, before any request', async () => {
+      requests.reset();
+      const many = Array.from({ length: 51 }, (_, i) => put(`many-${i}`));
+      await expect(store().runAll(many)).rejects.toThrow(
+        /102 records and effect items, at most 100/,
+      );
+      const aborted = new AbortController();
+      aborted.abort(new Error('record abandoned'));
+      await expect(
+        store().runAll([put('aborted')], { abortSignal: aborted.signal }),
+      ).rejects.toMatchObject({ name: 'IdempotentEffectAbortedError' });
+      expect(requests.total()).toBe(0);
+    });
+  });
 });
