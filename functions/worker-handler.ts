@@ -40,11 +40,14 @@ import {
   WorkerConfigError,
 } from '../shared/worker/errors.ts';
 import { processFifoGroups } from '../shared/worker/fifo-groups.ts';
+import { type FollowingRecord, GroupRuns } from '../shared/worker/group-runs.ts';
 import type {
   Commit,
   CommitRequest,
+  CommitRun,
   ProcessEvent,
   RecordContext,
+  RunCommitRequest,
 } from '../shared/worker/process-event.ts';
 import { type RetryDelay, SqsRetryDelay } from '../shared/worker/retry-delay.ts';
 
@@ -55,8 +58,11 @@ export { WORKER_ENV } from '../shared/worker/env.ts';
 export type {
   Commit,
   CommitRequest,
+  CommitRun,
+  FollowingEvent,
   ProcessEvent,
   RecordContext,
+  RunCommitRequest,
 } from '../shared/worker/process-event.ts';
 
 export interface WorkerOptions<
@@ -176,6 +182,11 @@ export interface InvocationScope {
   readonly lambdaContext?: Context;
   /** The commit of records that run at once, when they are coalesced. @default - each commits on its own */
   readonly commit?: CoalescedRun;
+  /**
+   * The batch's FIFO group runs (`following`, `commitRun`).
+   * @default - none: `following` is empty and a run holds this event only
+   */
+  readonly runs?: GroupRuns;
 }
 
 function defaultDeadLetter(): DeadLetterSink | undefined {
@@ -264,6 +275,51 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
     };
   };
 
+  /** The run commit bound to one record: its event first, then the group's following events. */
+  const commitRunFor = (
+    event: Envelope,
+    record: SQSRecord,
+    signal: AbortSignal,
+    scope: InvocationScope | undefined,
+  ): CommitRun => {
+    return async (requests) => {
+      if (!transactional) {
+        throw new WorkerConfigError(
+          `context.commitRun was called for event ${event.id} but the worker has no transactional option; pass transactional: new TransactionalIdempotency({ tableName, keyPrefix }) to createWorkerHandler.`,
+        );
+      }
+      const following = scope?.runs?.following(record) ?? [];
+      const ahead = runMembers(event, requests, following);
+      if (signal.aborted) throw new EffectAbandonedError(event.id, { cause: signal.reason });
+      const joint = requests.map((request) => {
+        const owner = request.event ?? event;
+        return {
+          key: request.key ?? owner.id,
+          payload: request.payload ?? owner.data,
+          effect: request.effect,
+          result: request.result ?? null,
+        };
+      });
+      // A key a failed run of this batch found applied before fails this run too: no request.
+      const known = scope?.runs?.knownDuplicates(joint.map((request) => request.key)) ?? [];
+      if (known.length > 0) return { applied: false, duplicates: known };
+      const outcome = await transactional.runAll(joint, { abortSignal: signal });
+      if (!outcome.applied) {
+        scope?.runs?.markDuplicates(outcome.duplicates);
+        return outcome;
+      }
+      // The following events of the run are done: acknowledged now, and not run at their turn.
+      scope?.runs?.markApplied(ahead.map((next) => next.record));
+      for (const next of ahead) {
+        scope?.finished.add(next.record.messageId);
+        metrics.addMetric(WORKER_METRICS.PROCESSED, MetricUnit.Count, 1);
+        const latencyMs = now() - Date.parse(next.event.time);
+        metrics.addMetric(WORKER_METRICS.END_TO_END_LATENCY, MetricUnit.Milliseconds, latencyMs);
+      }
+      return outcome;
+    };
+  };
+
   const giveUp = async (record: SQSRecord, error: Error, log: Logger = logger): Promise<void> => {
     if (!deadLetter) throw error;
     await deadLetter.send(record, error);
@@ -283,12 +339,19 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
   };
 
   return async (record: SQSRecord, scope?: InvocationScope): Promise<void> => {
+    if (scope?.runs?.wasApplied(record)) {
+      // Applied with an earlier event of its group (commitRun), and already acknowledged.
+      logger.debug('Event applied with an earlier event of its group', {
+        messageId: record.messageId,
+      });
+      return;
+    }
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
     deferIfLate(record, scope);
     scope?.started?.add(record.messageId);
     let decoded: ReturnType<typeof decodeRecord>;
     try {
-      decoded = decodeRecord(record, options.catalogue);
+      decoded = scope?.runs ? scope.runs.decode(record) : decodeRecord(record, options.catalogue);
     } catch (error) {
       metrics.addMetric(WORKER_METRICS.FAILED, MetricUnit.Count, 1);
       await giveUp(record, error as Error);
@@ -319,6 +382,14 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
           lambdaContext: scope ? scope.lambdaContext : options.context?.(),
           signal,
           commit: commitFor(envelope, signal, scope),
+          // Decoded only when the handler looks (most handlers never do).
+          get following() {
+            return (scope?.runs?.following(record) ?? []).map(({ event, delivery }) => ({
+              event,
+              delivery,
+            }));
+          },
+          commitRun: commitRunFor(envelope, record, signal, scope),
         });
       const ran = scope
         ? await runWithinBudget(run, scope.deadline, record.messageId)
@@ -373,6 +444,34 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
       throw error;
     }
   };
+}
+
+/**
+ * The following records a run commit covers, checked: the requests name the record's own event
+ * once (or leave `event` out) and events of `following` at most once each.
+ */
+function runMembers(
+  event: Envelope,
+  requests: readonly RunCommitRequest[],
+  following: readonly FollowingRecord[],
+): FollowingRecord[] {
+  const own = requests.filter((request) => (request.event ?? event).id === event.id).length;
+  const members: FollowingRecord[] = [];
+  const strangers: string[] = [];
+  for (const request of requests) {
+    const named = request.event;
+    if (named === undefined || named.id === event.id) continue;
+    const member = following.find((next) => next.event.id === named.id);
+    if (member && !members.includes(member)) members.push(member);
+    else strangers.push(named.id);
+  }
+  if (own !== 1 || strangers.length > 0) {
+    throw new WorkerConfigError(
+      `context.commitRun for event ${event.id} must commit that event once and events of context.following at most once each; ` +
+        `got ${own} request(s) for the event${strangers.length > 0 ? ` and ${strangers.join(', ')}, which ${strangers.length === 1 ? 'is' : 'are'} not (or no longer) following it in its group in this batch` : ''}.`,
+    );
+  }
+  return members;
 }
 
 /**
@@ -503,6 +602,9 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
   }
   const retryDelay = options.retryDelay ?? lazySqsRetryDelay();
   const recordHandler = createRecordHandler({ ...options, logger, metrics, retryDelay });
+  // A per-key policy or Powertools idempotency must see every event run on its own.
+  const groupRunsAllowed =
+    options.transactional !== undefined && !options.keyConcurrency && !options.idempotency;
 
   const handle = async (
     event: SQSEvent,
@@ -536,6 +638,9 @@ export function createWorkerHandler<const TDefinitions extends readonly EventDef
       lambdaContext: context,
       ...(options.transactional && concurrentRecords && options.coalesceCommits !== false
         ? { commit: options.transactional.coalescing() }
+        : {}),
+      ...(fifo && groupRunsAllowed
+        ? { runs: new GroupRuns(event.Records, (r) => decodeRecord(r, options.catalogue)) }
         : {}),
     };
     const answer = async (response: SQSBatchResponse): Promise<SQSBatchResponse> => {
