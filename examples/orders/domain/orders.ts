@@ -11,7 +11,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { IdempotentEffectFailedError } from 'lanes/coordination';
-import type { Commit } from 'lanes/runtime';
+import type { Commit, CommitRun, FollowingEvent } from 'lanes/runtime';
 import { CustomerOnHoldError } from './errors.ts';
 import type { OrderEvent } from './order-events.ts';
 import { type OrderResultItem, RESULTS_KEYS } from './results-table.ts';
@@ -32,6 +32,13 @@ export interface OrdersDeps {
    * @default - none: every event reads its key's state
    */
   readonly states?: KeyStateCache;
+  /**
+   * The events after this one in its FIFO group in this batch, and the commit that applies a run
+   * of them with this one (the runtime's `context.following` and `context.commitRun`).
+   * @default - none: each event commits on its own
+   */
+  readonly following?: readonly FollowingEvent<OrderEvent>[];
+  readonly commitRun?: CommitRun;
 }
 
 /** What the results table holds for a key, read before its next effect is built. */
@@ -49,9 +56,12 @@ interface KnownState {
 }
 
 /**
- * The state of each key as this process last committed it, so the next event of the key needs
- * no read first: a FIFO group's events come to one owner one after another, so the consistent
- * read before every commit mostly returns what the previous commit wrote.
+ * The state of each key as this process last committed it in the current invocation, so the
+ * next event of the key needs no read first: a FIFO batch's events of one key come one after
+ * another, so the consistent read before every commit mostly returns what the previous commit
+ * wrote. Only within an invocation (`startInvocation`): a group's next batch may go to any of the
+ * function's environments, so what an earlier invocation knew is mostly stale, and a commit that
+ * fails on it costs more than the read it would save.
  *
  * Safe because every commit is conditional on the state it was computed from: when the key
  * moved elsewhere (another process, a hold placed), the commit fails and the event is read and
@@ -65,8 +75,16 @@ interface KnownState {
  */
 export class KeyStateCache {
   readonly #states = new Map<string, KnownState>();
+  #invocation: string | undefined;
 
   public constructor(private readonly maxKeys = 10_000) {}
+
+  /** Forgets every key when `invocationId` (the Lambda request id) is a new one. */
+  public startInvocation(invocationId: string | undefined): void {
+    if (invocationId === this.#invocation) return;
+    this.#invocation = invocationId;
+    this.#states.clear();
+  }
 
   public get(partitionKey: string): KnownState | undefined {
     return this.#states.get(partitionKey);
@@ -96,6 +114,9 @@ const parkedKey = (producer: string, sequence: number) =>
 
 /** Attempts when the key's state moves between the read and the commit. */
 const MAX_STATE_ATTEMPTS = 8;
+
+/** Events of one run: each brings its record and result item, and the run one state update (100 items). */
+const MAX_RUN_EVENTS = 49;
 
 const S = (value: string): AttributeValue => ({ S: value });
 const N = (value: number): AttributeValue => ({ N: String(value) });
@@ -294,6 +315,17 @@ async function applyOnce(
         return { kind: 'parked' };
       }
     }
+    if (!seqAttribute && !parked) {
+      // Not resequenced: the key's next events in this batch can go with this one.
+      const run = await applyRun(event, delivery, state, deps);
+      if (run === 'moved') {
+        // Computed from a state that moved (another process, a hold): read it and compute again.
+        deps.states?.forget(event.partitionKey);
+        if (attempt < MAX_STATE_ATTEMPTS) continue;
+      } else if (run) {
+        return run;
+      }
+    }
     const ordinal = (state.ordinal ?? 0) + 1;
     const item = resultItem(event, delivery, ordinal, deps.now());
     try {
@@ -325,6 +357,58 @@ async function applyOnce(
       throw error;
     }
   }
+}
+
+/**
+ * The event and the next events of its key in this batch that are not resequenced either: they
+ * are applied in their FIFO order, so their ordinals follow from the state one after another.
+ * Events of other keys in between (a lane carries several) do not matter to this key's order.
+ */
+function runOf(event: OrderEvent, deps: OrdersDeps): OrderEvent[] {
+  const run = [event];
+  for (const next of deps.following ?? []) {
+    if (next.event.partitionKey !== event.partitionKey) continue;
+    if (next.delivery === 'eventbridge' && next.event.producer !== undefined) break;
+    if (run.length === MAX_RUN_EVENTS) break;
+    run.push(next.event);
+  }
+  return run;
+}
+
+/**
+ * Applies the event and the next events of its key in this batch in one transaction: one state
+ * update from the state read (or known) to the run's last ordinal, a result item and an
+ * idempotency record per event. When it was not applied, nothing was written: `moved` when the
+ * state it was computed from moved, undefined when there is no run or a duplicate was among
+ * them (the event then goes on alone, and its record tells).
+ */
+async function applyRun(
+  event: OrderEvent,
+  delivery: string,
+  state: KeyState,
+  deps: OrdersDeps,
+): Promise<Applied | 'moved' | undefined> {
+  const run = runOf(event, deps);
+  if (run.length < 2 || !deps.commitRun) return undefined;
+  const first = (state.ordinal ?? 0) + 1;
+  const last = first + run.length - 1;
+  const processedAt = deps.now();
+  const items = run.map((next, i) => resultItem(next, delivery, first + i, processedAt));
+  const outcome = await deps.commitRun(
+    items.map((item, i) => ({
+      event: run[i] as OrderEvent,
+      result: { ordinal: item.ordinal },
+      effect: [
+        ...(i === 0
+          ? [stateUpdate(run.at(-1) as OrderEvent, state, last, undefined, deps.tableName)]
+          : []),
+        putResult(item, deps.tableName),
+      ],
+    })),
+  );
+  if (!outcome.applied) return outcome.duplicates.length > 0 ? undefined : 'moved';
+  remember(event.partitionKey, last, undefined, event.sequence, deps);
+  return { kind: 'applied', item: items[0] as OrderResultItem };
 }
 
 /** Marks a duplicate's sequence as done; false when the state moved first (read again). */
@@ -425,6 +509,8 @@ async function park(
  * Hot path: records one order event for its customer, exactly once, with the ordinal it got in
  * the customer's stream, so per-key processing order can be checked against the publisher's
  * sequence. The counter, the result item and the event's idempotency record commit together.
+ * With `following` and `commitRun`, the key's next direct events in the batch commit with this
+ * one: one counter update, and a result item and an idempotency record each.
  *
  * Events that came over EventBridge are resequenced: EventBridge delivers each event on its own
  * and promises no order, so two events of a key can reach their lane's FIFO group swapped. An

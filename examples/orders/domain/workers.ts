@@ -40,9 +40,10 @@ function transactional(deps: ReferenceWorkerDeps, keyPrefix: string): Transactio
 
 /**
  * Options of the hot-path orders worker: each event's effect (counter, result item, resequencing)
- * commits with its idempotency record, keyed by the event id, in one transaction. The key's state
- * is read before the first of its events this process sees, and after a commit that lost to a
- * change made elsewhere; otherwise the process goes on what it committed (KeyStateCache).
+ * commits with its idempotency record, keyed by the event id, in one transaction; a run of one
+ * key's direct events in a FIFO batch commits as one transaction (`context.commitRun`). The key's
+ * state is read before the first of its events in an invocation, and after a commit that lost to
+ * a change made elsewhere; otherwise the worker goes on what it committed (KeyStateCache).
  *
  * @example
  * export const handler = createWorkerHandler(ordersWorkerOptions(referenceWorkerDepsFromEnv()));
@@ -52,13 +53,15 @@ export function ordersWorkerOptions(
 ): WorkerOptionsOf<typeof ordersCatalogue> {
   const client = DynamoDBDocumentClient.from(deps.client);
   const now = deps.now ?? (() => new Date());
-  // Per process: the next event of a key usually needs no read of its state first.
+  // Per invocation: the key's next event in a batch needs no read of its state first.
   const states = new KeyStateCache();
   return {
     catalogue: ordersCatalogue,
     serviceName: 'orders',
     transactional: transactional(deps, 'orders'),
-    processEvent: async (event, { delivery, commit, signal }) => {
+    processEvent: async (event, context) => {
+      const { delivery, commit, signal, following, commitRun, lambdaContext } = context;
+      states.startInvocation(lambdaContext?.awsRequestId);
       await recordOrderEvent(event, delivery, {
         client,
         tableName: deps.resultsTableName,
@@ -66,6 +69,8 @@ export function ordersWorkerOptions(
         commit,
         signal,
         states,
+        following,
+        commitRun,
       });
     },
   };

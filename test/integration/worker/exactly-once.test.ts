@@ -131,7 +131,7 @@ async function orderState(key: string) {
 }
 
 describe('exactly-once effects of the reference workers', () => {
-  it('orders, direct: a whole FIFO batch delivered again (after a crash) applies nothing twice, at 1 request per event after the first', async () => {
+  it('orders, direct: a FIFO batch of one key commits as one run; delivered again (after a crash) it applies nothing twice', async () => {
     const orders = handler(ordersWorkerOptions(deps));
     const key = `${run}-direct`;
     const batch = [1, 2, 3, 4, 5].map((n) => envelope(key, n));
@@ -148,14 +148,51 @@ describe('exactly-once effects of the reference workers', () => {
       applied: batch.map((event) => event.id),
       parked: 0,
     });
-    // One consistent read of the key's state (the process then knows it from its own commits),
-    // then one transaction per event (state, result, record); a duplicate costs its transaction.
-    expect(firstRequests).toBe(batch.length + 1);
-    expect(duplicateRequests).toBe(batch.length);
-    expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(batch.length);
+    // One consistent read of the key's state, then one transaction for the whole run: the state
+    // update, five result items and five records.
+    expect(firstRequests).toBe(2);
+    // Again: the run fails on the first record (nothing written), then each event alone finds
+    // its record; the invocation tries no second run.
+    expect(duplicateRequests).toBe(batch.length + 1);
+    expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(batch.length + 1);
     console.info(
       `orders effect: ${firstRequests / batch.length} requests per event, ${duplicateRequests / batch.length} per duplicate`,
     );
+  });
+
+  it('orders, direct: a lane with two keys runs each key on its own, stops a run at an invalid record, and keeps each key in order', async () => {
+    const { deliver, letters } = deadLettering(ordersWorkerOptions(deps));
+    const [a, b] = [`${run}-lane-a`, `${run}-lane-b`];
+    const [a1, b1, a2, b2, a3] = [
+      envelope(a, 1),
+      envelope(b, 1),
+      envelope(a, 2),
+      envelope(b, 2),
+      envelope(a, 3),
+    ];
+    const invalid = { ...envelope(a, 9), data: { orderId: `${a}-o9`, customerId: a } };
+    const records = [a1, b1, a2, invalid, b2, a3].map((event) =>
+      record(event as Envelope, 'direct'),
+    );
+    for (const r of records) r.attributes.MessageGroupId = `${run}-lane`;
+
+    requests.reset();
+    const response = await deliver(records);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(letters.map((error) => error.message)).toEqual([expect.stringMatching(/amountCents/)]);
+    expect(await orderState(a)).toEqual({
+      ordinal: 3,
+      applied: [a1, a2, a3].map((e) => e.id),
+      parked: 0,
+    });
+    expect(await orderState(b)).toEqual({
+      ordinal: 2,
+      applied: [b1, b2].map((e) => e.id),
+      parked: 0,
+    });
+    // a1 with a2 (the run stops at the invalid record); b1, b2 and a3 have nothing after them.
+    expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(4);
   });
 
   it('orders: a process whose known state is stale (another applied the key meanwhile, or a hold was placed) reads again and applies in order', async () => {
@@ -186,6 +223,35 @@ describe('exactly-once effects of the reference workers', () => {
     await processA([record(e4, 'direct')]); // A knows ordinal 3, no hold
     expect(letters.map((error) => error.name)).toEqual(['CustomerOnHoldError']);
     expect((await orderState(key)).ordinal).toBe(3);
+  });
+
+  it('orders: a run computed from a stale state is computed again from a fresh read; a hold dead-letters every event of the run', async () => {
+    const { deliver: processA, letters } = deadLettering(ordersWorkerOptions(deps));
+    const processB = handler(ordersWorkerOptions(deps));
+    const key = `${run}-stale-run`;
+    const e = (n: number) => envelope(key, n);
+
+    await processA([record(e(1), 'direct')]); // A knows ordinal 1
+    await processB([record(e(2), 'direct')]); // B moved the key to ordinal 2
+    requests.reset();
+    const response = await processA([3, 4, 5].map((n) => record(e(n), 'direct')));
+    expect(response.batchItemFailures).toEqual([]);
+    // The run on ordinal 1 lost, then a read and the run on ordinal 2.
+    expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(2);
+    expect(requests.byCommand.get('GetItemCommand')).toBe(1);
+    expect(await orderState(key)).toEqual({
+      ordinal: 5,
+      applied: [1, 2, 3, 4, 5].map((n) => e(n).id),
+      parked: 0,
+    });
+
+    await placeHold(key, 'fraud review', { client: documents, tableName });
+    await processA([6, 7].map((n) => record(e(n), 'direct'))); // A knows 5, no hold
+    expect(letters.map((error) => error.name)).toEqual([
+      'CustomerOnHoldError',
+      'CustomerOnHoldError',
+    ]);
+    expect((await orderState(key)).ordinal).toBe(5);
   });
 
   it('orders, EventBridge: out-of-order events are resequenced; redeliveries and a retry with a new sequence are recognised', async () => {

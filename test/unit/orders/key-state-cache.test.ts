@@ -11,6 +11,16 @@ describe('KeyStateCache', () => {
     expect(cache.get('c1')).toBeUndefined();
   });
 
+  it('forgets every key when a new invocation starts, not within one', () => {
+    const cache = new KeyStateCache();
+    cache.startInvocation('req-1');
+    cache.set('c1', { ordinal: 1, sequences: {} });
+    cache.startInvocation('req-1');
+    expect(cache.get('c1')?.ordinal).toBe(1);
+    cache.startInvocation('req-2');
+    expect(cache.get('c1')).toBeUndefined();
+  });
+
   it('is bounded: past maxKeys the key set longest ago goes first', () => {
     const cache = new KeyStateCache(2);
     cache.set('a', { ordinal: 1, sequences: {} });
