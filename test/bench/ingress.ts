@@ -78,6 +78,8 @@ interface Breakdown {
   readonly dynamodbRead: number;
   /** Time of the function's commits per batch (TransactWriteItems: effect + idempotency record, inside `function`), measured the same way. */
   readonly dynamodbCommit: number;
+  /** TransactWriteItems requests per batch: 1 when a batch of one key commits as one run. */
+  readonly commitRequestsPerBatch: number | null;
   /** DeleteMessageBatch round trip (per batch). */
   readonly delete: number;
   readonly eventsPerBatch: number;
@@ -116,6 +118,7 @@ function breakdownOf(
     function: round1(fn?.meanMs ?? 0),
     dynamodbRead: round1(readsPerBatch),
     dynamodbCommit: round1(commitsPerBatch),
+    commitRequestsPerBatch: directCommit ? round1(directCommit.count / batches) : null,
     delete: round1(stats.phases.delete?.meanMs ?? 0),
     eventsPerBatch: round1(eventsPerBatch),
     invocations: stats.invocations,
