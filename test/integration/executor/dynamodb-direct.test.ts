@@ -66,15 +66,17 @@ describe('functions reach DynamoDB Local directly on the embedded LocalStack', (
     const after = await readTimings(endpoint());
     const [was, now] = [counts(before), counts(after)];
     if (process.env.LANES_FUNCTIONS_DYNAMODB === 'gateway') {
-      // Kept on LocalStack's endpoint: the gateway served the commits, no function timed any.
+      // Kept on LocalStack's endpoint: the gateway served the commits, no function timed any
+      // (at least one of the orders worker, and one of the notifications worker).
       console.info('[dynamodb] LANES_FUNCTIONS_DYNAMODB=gateway: checking the gateway path');
       expect(now.functionCommits).toBe(0);
-      expect(now.gatewayCommits - was.gatewayCommits).toBeGreaterThanOrEqual(3);
+      expect(now.gatewayCommits - was.gatewayCommits).toBeGreaterThanOrEqual(2);
       return;
     }
-    // One commit per event, measured by the function (the key's state is read once: the
-    // worker then knows it from its own commits).
-    expect(now.functionCommits - was.functionCommits).toBeGreaterThanOrEqual(3);
+    // Measured by the function: the key's state read, and its commits (one per batch's run of
+    // the key, so 1 to 3 for these 3 events).
+    expect(now.functionCommits - was.functionCommits).toBeGreaterThanOrEqual(1);
+    expect(now.functionCommits - was.functionCommits).toBeLessThanOrEqual(3);
     expect(now.functionReads - was.functionReads).toBeGreaterThanOrEqual(1);
     expect(
       functionTiming(after, 'dynamodb.TransactWriteItems', ordersFunction)?.meanMs ?? 0,
