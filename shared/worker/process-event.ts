@@ -51,6 +51,16 @@ export interface RunCommitRequest<R = unknown> extends CommitRequest<R> {
 /**
  * Commits the record's event and some of the events that follow it in its group in one
  * transaction, each with its own idempotency record (see {@link RecordContext.commitRun}).
+ *
+ * @example
+ * processEvent: async (event, { following, commitRun, commit }) => {
+ *   const run = [event, ...following.map((next) => next.event).filter((e) => e.partitionKey === event.partitionKey)];
+ *   const { applied } = await commitRun(run.map((e, i) => ({
+ *     event: e,
+ *     effect: [putOrder(e), ...(i === 0 ? [addToBalance(event.partitionKey, sumOf(run))] : [])],
+ *   })));
+ *   if (!applied) await commit({ effect: [putOrder(event), addToBalance(event.partitionKey, event.data.amount)] });
+ * }
  */
 export type CommitRun = (requests: readonly RunCommitRequest[]) => Promise<RunAllOutcome>;
 
