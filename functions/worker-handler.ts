@@ -40,14 +40,13 @@ import {
   WorkerConfigError,
 } from '../shared/worker/errors.ts';
 import { processFifoGroups } from '../shared/worker/fifo-groups.ts';
-import { type FollowingRecord, GroupRuns } from '../shared/worker/group-runs.ts';
+import { GroupRuns, runMembers } from '../shared/worker/group-runs.ts';
 import type {
   Commit,
   CommitRequest,
   CommitRun,
   ProcessEvent,
   RecordContext,
-  RunCommitRequest,
 } from '../shared/worker/process-event.ts';
 import { type RetryDelay, SqsRetryDelay } from '../shared/worker/retry-delay.ts';
 
@@ -444,34 +443,6 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
       throw error;
     }
   };
-}
-
-/**
- * The following records a run commit covers, checked: the requests name the record's own event
- * once (or leave `event` out) and events of `following` at most once each.
- */
-function runMembers(
-  event: Envelope,
-  requests: readonly RunCommitRequest[],
-  following: readonly FollowingRecord[],
-): FollowingRecord[] {
-  const own = requests.filter((request) => (request.event ?? event).id === event.id).length;
-  const members: FollowingRecord[] = [];
-  const strangers: string[] = [];
-  for (const request of requests) {
-    const named = request.event;
-    if (named === undefined || named.id === event.id) continue;
-    const member = following.find((next) => next.event.id === named.id);
-    if (member && !members.includes(member)) members.push(member);
-    else strangers.push(named.id);
-  }
-  if (own !== 1 || strangers.length > 0) {
-    throw new WorkerConfigError(
-      `context.commitRun for event ${event.id} must commit that event once and events of context.following at most once each; ` +
-        `got ${own} request(s) for the event${strangers.length > 0 ? ` and ${strangers.join(', ')}, which ${strangers.length === 1 ? 'is' : 'are'} not (or no longer) following it in its group in this batch` : ''}.`,
-    );
-  }
-  return members;
 }
 
 /**

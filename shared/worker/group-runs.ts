@@ -1,6 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { Envelope } from '../events/envelope.ts';
 import { type DecodedRecord, type Delivery, fromFifoQueue } from './decode.ts';
+import { WorkerConfigError } from './errors.ts';
+import type { RunCommitRequest } from './process-event.ts';
 
 /** A record that follows another in its FIFO message group, decoded. */
 export interface FollowingRecord {
@@ -96,4 +98,32 @@ export class GroupRuns {
   public knownDuplicates(keys: readonly string[]): string[] {
     return keys.filter((key) => this.#duplicates.has(key));
   }
+}
+
+/**
+ * The following records a run commit covers, checked: the requests name the record's own event
+ * once (or leave `event` out) and events of `following` at most once each.
+ */
+export function runMembers(
+  event: Envelope,
+  requests: readonly RunCommitRequest[],
+  following: readonly FollowingRecord[],
+): FollowingRecord[] {
+  const own = requests.filter((request) => (request.event ?? event).id === event.id).length;
+  const members: FollowingRecord[] = [];
+  const strangers: string[] = [];
+  for (const request of requests) {
+    const named = request.event;
+    if (named === undefined || named.id === event.id) continue;
+    const member = following.find((next) => next.event.id === named.id);
+    if (member && !members.includes(member)) members.push(member);
+    else strangers.push(named.id);
+  }
+  if (own !== 1 || strangers.length > 0) {
+    throw new WorkerConfigError(
+      `context.commitRun for event ${event.id} must commit that event once and events of context.following at most once each; ` +
+        `got ${own} request(s) for the event${strangers.length > 0 ? ` and ${strangers.join(', ')}, which ${strangers.length === 1 ? 'is' : 'are'} not (or no longer) following it in its group in this batch` : ''}.`,
+    );
+  }
+  return members;
 }
