@@ -287,16 +287,17 @@ export class TransactionalIdempotency {
       await Promise.all(live.map(alone));
       return;
     }
-    const items = this.#jointItems(live.map((entry) => entry.request));
     const signals = live.flatMap((entry) =>
       entry.options.abortSignal ? [entry.options.abortSignal] : [],
     );
-    try {
-      await this.client.send(
-        new TransactWriteItemsCommand({ TransactItems: items }),
-        signals.length > 0 ? { abortSignal: AbortSignal.any(signals) } : {},
-      );
-    } catch {
+    const applied = await this.runAll(
+      live.map((entry) => entry.request),
+      signals.length > 0 ? { abortSignal: AbortSignal.any(signals) } : {},
+    ).then(
+      (outcome) => outcome.applied,
+      () => false,
+    );
+    if (!applied) {
       // Nothing of the joint transaction was written (or, after an abort or a lost answer, all
       // of it was, and each call then finds its record): each goes on its own.
       await Promise.all(live.map(alone));
