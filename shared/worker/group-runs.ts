@@ -1,7 +1,8 @@
 import type { SQSRecord } from 'aws-lambda';
 import type { Envelope } from '../events/envelope.ts';
-import { type DecodedRecord, type Delivery, fromFifoQueue } from './decode.ts';
+import type { DecodedRecord, Delivery } from './decode.ts';
 import { WorkerConfigError } from './errors.ts';
+import { groupsOf } from './fifo-groups.ts';
 import type { RunCommitRequest } from './process-event.ts';
 
 /** A record that follows another in its FIFO message group, decoded. */
@@ -25,7 +26,8 @@ export interface FollowingRecord {
  * const following = runs.following(record); // the group's later records in this batch
  */
 export class GroupRuns {
-  readonly #records: readonly SQSRecord[];
+  /** Each record's message group, in the batch's order. */
+  readonly #groups = new Map<string, readonly SQSRecord[]>();
   readonly #decodeRecord: (record: SQSRecord) => DecodedRecord;
   readonly #decoded = new Map<string, { value: DecodedRecord } | { error: unknown }>();
   readonly #appliedAhead = new Set<string>();
@@ -35,7 +37,9 @@ export class GroupRuns {
     records: readonly SQSRecord[],
     decodeRecord: (record: SQSRecord) => DecodedRecord,
   ) {
-    this.#records = records;
+    for (const group of groupsOf(records)) {
+      for (const record of group) this.#groups.set(record.messageId, group);
+    }
     this.#decodeRecord = decodeRecord;
   }
 
@@ -57,16 +61,13 @@ export class GroupRuns {
   /**
    * The records after `record` in its message group, in the batch's order, up to the first one
    * that does not decode (it is dead-lettered at its turn; nothing after it may go first).
-   * Empty for a record not from a FIFO queue.
+   * Empty for a record without a message group (not from a FIFO queue).
    */
   public following(record: SQSRecord): FollowingRecord[] {
-    const group = record.attributes.MessageGroupId;
-    if (!fromFifoQueue(record) || group === undefined) return [];
-    const index = this.#records.findIndex((candidate) => candidate.messageId === record.messageId);
-    if (index < 0) return [];
+    const group = this.#groups.get(record.messageId) ?? [];
+    const index = group.findIndex((candidate) => candidate.messageId === record.messageId);
     const following: FollowingRecord[] = [];
-    for (const next of this.#records.slice(index + 1)) {
-      if (next.attributes.MessageGroupId !== group) continue;
+    for (const next of group.slice(index + 1)) {
       if (this.#appliedAhead.has(next.messageId)) continue;
       let decoded: DecodedRecord;
       try {
