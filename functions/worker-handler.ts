@@ -245,6 +245,13 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
     );
     return outcome.status === 'completed';
   };
+  /** Counts a processed event and its end-to-end latency (returned, in milliseconds). */
+  const countProcessed = (event: Envelope): number => {
+    const latencyMs = now() - Date.parse(event.time);
+    metrics.addMetric(WORKER_METRICS.PROCESSED, MetricUnit.Count, 1);
+    metrics.addMetric(WORKER_METRICS.END_TO_END_LATENCY, MetricUnit.Milliseconds, latencyMs);
+    return latencyMs;
+  };
   /** The commit bound to one event and its record's signal. */
   const commitFor = (
     event: Envelope,
@@ -311,9 +318,7 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
       scope?.runs?.markApplied(ahead.map((next) => next.record));
       for (const next of ahead) {
         scope?.finished.add(next.record.messageId);
-        metrics.addMetric(WORKER_METRICS.PROCESSED, MetricUnit.Count, 1);
-        const latencyMs = now() - Date.parse(next.event.time);
-        metrics.addMetric(WORKER_METRICS.END_TO_END_LATENCY, MetricUnit.Milliseconds, latencyMs);
+        countProcessed(next.event);
       }
       return outcome;
     };
@@ -399,10 +404,7 @@ export function createRecordHandler<const TDefinitions extends readonly EventDef
         log.info('Event skipped: its key is busy and the policy is skip');
         return;
       }
-      metrics.addMetric(WORKER_METRICS.PROCESSED, MetricUnit.Count, 1);
-      const latencyMs = now() - Date.parse(envelope.time);
-      metrics.addMetric(WORKER_METRICS.END_TO_END_LATENCY, MetricUnit.Milliseconds, latencyMs);
-      log.debug('Event processed', { latencyMs });
+      log.debug('Event processed', { latencyMs: countProcessed(envelope) });
     } catch (error) {
       if (error instanceof KeyBusyError) {
         // Not a failure of the event: wait for the key, and keep it out of the DLQ.
