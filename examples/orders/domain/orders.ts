@@ -108,6 +108,14 @@ export class KeyStateCache {
 const SEQUENCE_PREFIX = 'seq#';
 const sequenceAttribute = (producer: string) => `${SEQUENCE_PREFIX}${producer}`;
 
+/**
+ * The producer whose sequence orders the event, when it is resequenced: EventBridge promises no
+ * order, so an event it delivered goes by its producer's per-key sequence; a direct one by its
+ * FIFO group.
+ */
+const resequencingProducer = (event: OrderEvent, delivery: string): string | undefined =>
+  delivery === 'eventbridge' ? event.producer : undefined;
+
 /** Sort key of an event parked until the gap before it is filled. */
 const parkedKey = (producer: string, sequence: number) =>
   `${RESULTS_KEYS.PARKED_PREFIX}${producer}#${String(sequence).padStart(12, '0')}`;
@@ -359,18 +367,24 @@ async function applyOnce(
   }
 }
 
+/** An event of a run, with how it came. */
+interface RunEvent {
+  readonly event: OrderEvent;
+  readonly delivery: string;
+}
+
 /**
  * The event and the next events of its key in this batch that are not resequenced either: they
  * are applied in their FIFO order, so their ordinals follow from the state one after another.
  * Events of other keys in between (a lane carries several) do not matter to this key's order.
  */
-function runOf(event: OrderEvent, deps: OrdersDeps): OrderEvent[] {
-  const run = [event];
+function runOf(event: OrderEvent, delivery: string, deps: OrdersDeps): RunEvent[] {
+  const run: RunEvent[] = [{ event, delivery }];
   for (const next of deps.following ?? []) {
     if (next.event.partitionKey !== event.partitionKey) continue;
-    if (next.delivery === 'eventbridge' && next.event.producer !== undefined) break;
+    if (resequencingProducer(next.event, next.delivery) !== undefined) break;
     if (run.length === MAX_RUN_EVENTS) break;
-    run.push(next.event);
+    run.push(next);
   }
   return run;
 }
@@ -388,20 +402,20 @@ async function applyRun(
   state: KeyState,
   deps: OrdersDeps,
 ): Promise<Applied | 'moved' | undefined> {
-  const run = runOf(event, deps);
+  const run = runOf(event, delivery, deps);
   if (run.length < 2 || !deps.commitRun) return undefined;
   const first = (state.ordinal ?? 0) + 1;
   const last = first + run.length - 1;
   const processedAt = deps.now();
-  const items = run.map((next, i) => resultItem(next, delivery, first + i, processedAt));
+  // Each item says how its own event came (a follower may have come another way).
+  const items = run.map((next, i) => resultItem(next.event, next.delivery, first + i, processedAt));
+  const lastEvent = (run.at(-1) as RunEvent).event;
   const outcome = await deps.commitRun(
     items.map((item, i) => ({
-      event: run[i] as OrderEvent,
+      event: (run[i] as RunEvent).event,
       result: { ordinal: item.ordinal },
       effect: [
-        ...(i === 0
-          ? [stateUpdate(run.at(-1) as OrderEvent, state, last, undefined, deps.tableName)]
-          : []),
+        ...(i === 0 ? [stateUpdate(lastEvent, state, last, undefined, deps.tableName)] : []),
         putResult(item, deps.tableName),
       ],
     })),
@@ -528,7 +542,7 @@ export async function recordOrderEvent(
   delivery: string,
   deps: OrdersDeps,
 ): Promise<OrderResultItem | undefined> {
-  const producer = delivery === 'eventbridge' ? event.producer : undefined;
+  const producer = resequencingProducer(event, delivery);
   const seqAttribute = producer !== undefined ? sequenceAttribute(producer) : undefined;
   const applied = await applyOnce(event, delivery, deps, seqAttribute);
   // After a duplicate too: a crash may have come between applying an event and draining.
