@@ -1,13 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createWorkerHandler, type ProcessEvent } from '#functions/worker-handler.ts';
 import { ordersCatalogue } from '#orders/domain/order-events.ts';
 import type { TransactionalIdempotency } from '#shared/coordination/transactional-idempotency.ts';
-import type { Envelope } from '#shared/events/envelope.ts';
 import { decodeRecord } from '#shared/worker/decode.ts';
 import { GroupRuns } from '#shared/worker/group-runs.ts';
+import { envelope, lambdaContext, record } from './support/records.ts';
 
 /**
  * Runs of a FIFO group's events in the worker runtime: what `following` holds, which records a
@@ -15,47 +15,7 @@ import { GroupRuns } from '#shared/worker/group-runs.ts';
  * itself is `TransactionalIdempotency.runAll`, tested on LocalStack
  * (test/integration/coordination/idempotency.test.ts, test/integration/worker/exactly-once.test.ts).
  */
-const FIFO_ARN = 'arn:aws:sqs:us-east-1:000000000000:orders.fifo';
-let nextId = 0;
-
-function envelope(key: string, n: number): Envelope {
-  return {
-    id: `e-${key}-${n}`,
-    type: 'orders.created',
-    source: 'test',
-    time: '2026-01-01T00:00:00.000Z',
-    partitionKey: key,
-    sequence: n,
-    data: { orderId: `o${n}`, customerId: key, amountCents: 100, currency: 'EUR' },
-  };
-}
-
-function record(body: unknown, group: string): SQSRecord {
-  nextId++;
-  return {
-    messageId: `m${nextId}`,
-    receiptHandle: `r${nextId}`,
-    body: JSON.stringify(body),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'x',
-      ApproximateFirstReceiveTimestamp: '0',
-      MessageGroupId: group,
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: FIFO_ARN,
-    awsRegion: 'us-east-1',
-  };
-}
-
-const context = {
-  functionName: 'test',
-  awsRequestId: 'req',
-  getRemainingTimeInMillis: () => 10_000,
-} as Context;
+const context = lambdaContext;
 
 /** A transactional store that records what went into each joint commit. */
 function fakeStore(applies = true) {

@@ -1,53 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { createWorkerHandler, type ProcessEvent } from '#functions/worker-handler.ts';
 import { ordersCatalogue } from '#orders/domain/order-events.ts';
 import { KeyBusyError } from '#shared/coordination/errors.ts';
 import type { KeyConcurrency } from '#shared/coordination/key-policy.ts';
-import type { Envelope } from '#shared/events/envelope.ts';
 import type { DeadLetterSink } from '#shared/worker/dead-letter.ts';
 import { SqsDeadLetterSink } from '#shared/worker/dead-letter.ts';
 import { decodeRecord } from '#shared/worker/decode.ts';
 import { InvalidRecordError, NonRetryableError } from '#shared/worker/errors.ts';
-
-const FIFO_ARN = 'arn:aws:sqs:us-east-1:000000000000:orders.fifo';
-
-let nextId = 0;
-function envelope(key: string, sequence: number, overrides: Partial<Envelope> = {}): Envelope {
-  return {
-    id: `e-${key}-${sequence}`,
-    type: 'orders.created',
-    source: 'test',
-    time: '2026-01-01T00:00:00.000Z',
-    partitionKey: key,
-    sequence,
-    data: { orderId: `o${sequence}`, customerId: key, amountCents: 100, currency: 'EUR' },
-    ...overrides,
-  };
-}
-
-function record(body: unknown, group?: string, receiveCount = 1): SQSRecord {
-  nextId++;
-  return {
-    messageId: `m${nextId}`,
-    receiptHandle: `r${nextId}`,
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: '0',
-      SenderId: 'x',
-      ApproximateFirstReceiveTimestamp: '0',
-      ...(group ? { MessageGroupId: group, SequenceNumber: String(nextId) } : {}),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: group ? FIFO_ARN : 'arn:aws:sqs:us-east-1:000000000000:mail',
-    awsRegion: 'us-east-1',
-  };
-}
+import { envelope, FIFO_ARN, lambdaContext, record } from './support/records.ts';
 
 class MemoryDeadLetters implements DeadLetterSink {
   readonly letters: { record: SQSRecord; error: Error }[] = [];
@@ -56,11 +19,7 @@ class MemoryDeadLetters implements DeadLetterSink {
   }
 }
 
-const context = {
-  functionName: 'test',
-  awsRequestId: 'req',
-  getRemainingTimeInMillis: () => 10_000,
-} as Context;
+const context = lambdaContext;
 
 function worker(processEvent: ProcessEvent, maxReceiveCount?: number) {
   const deadLetter = new MemoryDeadLetters();
