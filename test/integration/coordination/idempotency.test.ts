@@ -35,6 +35,37 @@ async function effectCount(pk: string): Promise<number> {
   return Number(out.Item?.count?.N ?? 0);
 }
 
+/**
+ * A store on the test table whose requests are counted, a request per id with an effect item
+ * `effect#<prefix>#<id>`, and whether that item was written. The table exists once beforeAll
+ * ran: call `store()` inside the tests.
+ */
+function effectStore(keyPrefix: string) {
+  const counted = new DynamoDBClient({});
+  const item = (id: string) => `effect#${keyPrefix}#${id}`;
+  return {
+    requests: countRequests(counted),
+    store: () =>
+      new TransactionalIdempotency({ tableName: table.name, keyPrefix, client: counted }),
+    put: (id: string) => ({
+      key: id,
+      payload: { id },
+      result: id,
+      effect: [{ Put: { TableName: table.name, Item: { pk: { S: item(id) } } } }],
+    }),
+    exists: async (id: string) =>
+      (
+        await client.send(
+          new GetItemCommand({
+            TableName: table.name,
+            Key: { pk: { S: item(id) } },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item !== undefined,
+  };
+}
+
 describe('Idempotency on DynamoDB', () => {
   it('Powertools path: 20 duplicate deliveries produce one effect and the same result', async () => {
     const effectPk = 'effect#powertools';
@@ -147,31 +178,7 @@ describe('Idempotency on DynamoDB', () => {
   });
 
   describe('coalescing: commits made at once go in one transaction', () => {
-    const counted = new DynamoDBClient({});
-    const requests = countRequests(counted);
-    // The table exists once beforeAll ran: build the store inside the tests.
-    const store = () =>
-      new TransactionalIdempotency({
-        tableName: table.name,
-        keyPrefix: 'coalesced',
-        client: counted,
-      });
-    const put = (id: string, item = `effect#coalesced#${id}`) => ({
-      key: id,
-      payload: { id },
-      result: id,
-      effect: [{ Put: { TableName: table.name, Item: { pk: { S: item } } } }],
-    });
-    const exists = async (pk: string) =>
-      (
-        await client.send(
-          new GetItemCommand({
-            TableName: table.name,
-            Key: { pk: { S: pk } },
-            ConsistentRead: true,
-          }),
-        )
-      ).Item !== undefined;
+    const { requests, store, put, exists } = effectStore('coalesced');
 
     it('50 first deliveries: one TransactWriteItems of 100 items, every effect written', async () => {
       const commit = store().coalescing();
@@ -182,9 +189,7 @@ describe('Idempotency on DynamoDB', () => {
 
       expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(1);
       expect(outcomes).toEqual(ids.map((id) => ({ duplicate: false, result: id })));
-      expect(await Promise.all(ids.map((id) => exists(`effect#coalesced#${id}`)))).toEqual(
-        ids.map(() => true),
-      );
+      expect(await Promise.all(ids.map((id) => exists(id)))).toEqual(ids.map(() => true));
     });
 
     it('past 100 items: as many transactions as fit (60 commits of 2 items: 2)', async () => {
@@ -204,8 +209,8 @@ describe('Idempotency on DynamoDB', () => {
       expect(outcomes.map((o) => o.duplicate)).toEqual([false, true, false]);
       // The joint attempt, then one each.
       expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(4);
-      expect(await exists('effect#coalesced#dup-0')).toBe(true);
-      expect(await exists('effect#coalesced#dup-2')).toBe(true);
+      expect(await exists('dup-0')).toBe(true);
+      expect(await exists('dup-2')).toBe(true);
     });
 
     it('the same event twice in one batch: applied once, the other a duplicate', async () => {
@@ -226,35 +231,12 @@ describe('Idempotency on DynamoDB', () => {
       expect(dropped.status === 'rejected' && dropped.reason.name).toBe(
         'IdempotentEffectAbortedError',
       );
-      expect(await exists('effect#coalesced#abort-dropped')).toBe(false);
+      expect(await exists('abort-dropped')).toBe(false);
     });
   });
 
   describe('runAll: effects that belong together commit in one transaction, all or nothing', () => {
-    const counted = new DynamoDBClient({});
-    const requests = countRequests(counted);
-    const store = () =>
-      new TransactionalIdempotency({
-        tableName: table.name,
-        keyPrefix: 'run-all',
-        client: counted,
-      });
-    const put = (id: string) => ({
-      key: id,
-      payload: { id },
-      result: id,
-      effect: [{ Put: { TableName: table.name, Item: { pk: { S: `effect#run-all#${id}` } } } }],
-    });
-    const exists = async (id: string) =>
-      (
-        await client.send(
-          new GetItemCommand({
-            TableName: table.name,
-            Key: { pk: { S: `effect#run-all#${id}` } },
-            ConsistentRead: true,
-          }),
-        )
-      ).Item !== undefined;
+    const { requests, store, put, exists } = effectStore('run-all');
 
     it('writes every record and effect in one request; again, it writes nothing and says so', async () => {
       const ids = ['all-0', 'all-1', 'all-2'];
