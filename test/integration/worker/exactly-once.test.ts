@@ -160,6 +160,25 @@ describe('exactly-once effects of the reference workers', () => {
     );
   });
 
+  it('orders: a run keeps how each of its events came (direct, or EventBridge without a producer to resequence by)', async () => {
+    const orders = handler(ordersWorkerOptions(deps));
+    const key = `${run}-mixed`;
+    const [e1, e2] = [envelope(key, 1), envelope(key, 2)];
+
+    requests.reset();
+    await orders([record(e1, 'direct'), record(e2, 'eventbridge')]);
+
+    // Not resequenced either, so it went with the run: one transaction for both.
+    expect(requests.byCommand.get('TransactWriteItemsCommand')).toBe(1);
+    const results = (await items(key))
+      .filter((item) => String(item.sk).startsWith(RESULTS_KEYS.EVENT_PREFIX))
+      .map((item) => [item.eventId, item.delivery]);
+    expect(results.sort()).toEqual([
+      [e1.id, 'direct'],
+      [e2.id, 'eventbridge'],
+    ]);
+  });
+
   it('orders, direct: a lane with two keys runs each key on its own, stops a run at an invalid record, and keeps each key in order', async () => {
     const { deliver, letters } = deadLettering(ordersWorkerOptions(deps));
     const [a, b] = [`${run}-lane-a`, `${run}-lane-b`];
