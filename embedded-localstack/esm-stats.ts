@@ -34,6 +34,11 @@ export interface EsmMappingStats {
   /** Invocations in flight now. */
   readonly concurrency: number;
   readonly peakConcurrency: number;
+  /**
+   * `[seconds since since, concurrency]` each time a new peak was reached: the ramp as the
+   * mapping saw it, independent of how often a client samples.
+   */
+  readonly peakTimeline: ReadonlyArray<readonly [number, number]>;
   readonly invocations: number;
   readonly throttles: number;
   readonly functionErrors: number;

@@ -47,6 +47,9 @@ class MappingStats:
         self.messages = 0
         self.last_throttle_at: float | None = None
         self.since = time.time()
+        #: [seconds since ``since``, concurrency] each time a new peak is reached: the ramp as the
+        #: mapping saw it, at most one entry per concurrency level (so at most the ceiling, 1,000)
+        self.peak_timeline: list[list[float]] = []
         #: phase -> [count, total seconds]: receive (non-empty receives), queued (per message:
         #: receive time - SentTimestamp), invoke (Lambda round trip), delete
         self.phases: dict[str, list[float]] = {}
@@ -60,6 +63,8 @@ class MappingStats:
         with self._lock:
             self._reset_counters()
             self.peak = self.in_flight
+            if self.in_flight:
+                self.peak_timeline.append([0.0, self.in_flight])
 
     def set_scale(self, target: int, pollers: int, backlog: bool, *, running: bool = True) -> None:
         with self._lock:
@@ -87,7 +92,9 @@ class MappingStats:
         with self._lock:
             self.in_flight += 1
             self.invocations += 1
-            self.peak = max(self.peak, self.in_flight)
+            if self.in_flight > self.peak:
+                self.peak = self.in_flight
+                self.peak_timeline.append([round(time.time() - self.since, 3), self.in_flight])
 
     def invocation_ended(self, *, throttled: bool = False, failed: bool = False) -> None:
         with self._lock:
@@ -109,6 +116,7 @@ class MappingStats:
                 "backlog": self.backlog,
                 "concurrency": self.in_flight,
                 "peakConcurrency": self.peak,
+                "peakTimeline": [list(point) for point in self.peak_timeline],
                 "invocations": self.invocations,
                 "throttles": self.throttles,
                 "functionErrors": self.function_errors,
