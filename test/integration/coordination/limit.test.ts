@@ -61,7 +61,9 @@ describe('Limit(k) on DynamoDB', () => {
   });
 
   it('reclaims the slot of a killed holder after its lease duration', async () => {
-    const durationMs = 2_000;
+    // Long enough that the two acquisitions and the refusal below end before the killed holder's
+    // lease does, even on a busy machine; the wait for its expiry is measured from the lease.
+    const durationMs = 5_000;
     const name = 'reclaim';
     const sem = new Semaphore(
       new DynamoDBLeaseStore({ tableName: table.name, client, owner: 'live' }),
@@ -80,7 +82,8 @@ describe('Limit(k) on DynamoDB', () => {
     await expect(sem.acquire(name, { durationMs: 60_000 })).rejects.toBeInstanceOf(
       SemaphoreFullError,
     );
-    await sleep(durationMs + 100);
+    expect(Date.now()).toBeLessThan(Number(started.expiresAtMs));
+    await sleep(Number(started.expiresAtMs) + 100 - Date.now());
     const reclaimed = await sem.acquire(name, { durationMs: 60_000 });
 
     expect(reclaimed.slot).toBe(started.slot);

@@ -2,7 +2,7 @@
  * A lease holder in its own process, for the "holder stops renewing / is killed" tests.
  * argv: <tableName> <mode: lease|slot> <name> <durationMs>
  * Acquires (a lease, or a slot of a limit-3 semaphore), makes one fenced write to
- * `fenced#<name>` with its token, prints `{"acquired":...}`, and never renews. Each line "write"
+ * `fenced#<name>` with its token, prints `{"acquired":...,"expiresAtMs":...}`, and never renews. Each line "write"
  * on stdin makes one more fenced write and prints its outcome. The test kills the process.
  */
 import { createInterface } from 'node:readline';
@@ -41,6 +41,7 @@ console.log(
   JSON.stringify({
     acquired: lease.token,
     slot: 'slot' in lease ? lease.slot : null,
+    expiresAtMs: lease.expiresAtMs,
     write: await write(),
   }),
 );
