@@ -254,6 +254,12 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "DynamodbServer._create_shell_command",
         "aa98a356b748a0d2",
     ),
+    # dynamodb_local: the JVM options it extends, placed before -jar by the command above.
+    "DynamodbServer._get_java_vm_options": (
+        "localstack.services.dynamodb.server",
+        "DynamodbServer._get_java_vm_options",
+        "394ec1d16242cdf7",
+    ),
     "DynamoDBProvider.forward_request": (
         "localstack.services.dynamodb.v2.provider",
         "DynamoDBProvider.forward_request",

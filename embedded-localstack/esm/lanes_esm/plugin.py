@@ -32,6 +32,7 @@ def lanes_event_source_mapping() -> None:
 
     from lanes_esm.canary import alias_update_patches
     from lanes_esm.cloudformation import reserved_concurrency_patches
+    from lanes_esm.dynamodb_local import dynamodb_local_patches
     from lanes_esm.endpoints import EventSourceMappingEndpoints, TimingEndpoints
     from lanes_esm.environments import environment_lookup_patches
     from lanes_esm.fair_queues import fair_queue_patches
@@ -61,6 +62,7 @@ def lanes_event_source_mapping() -> None:
         mapping_state_patches(),
         parser_cache_patches(),
         callback_lookup_patches(),
+        dynamodb_local_patches(),
     ):
         patches.apply()
     ROUTER.add(EventSourceMappingEndpoints(REGISTRY, settings))
