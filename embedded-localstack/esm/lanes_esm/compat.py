@@ -254,6 +254,14 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "DynamodbServer._create_shell_command",
         "aa98a356b748a0d2",
     ),
+    # moto_backends: the lookup it short-cuts, and the locked creation it still falls back to
+    # (moto-ext, pinned in requirements.lock.txt with LocalStack).
+    "BackendDict.__getitem__": ("moto.core.base_backend", "BackendDict.__getitem__", "16766ef9c002fbc6"),
+    "BackendDict._create_account_specific_backend": (
+        "moto.core.base_backend",
+        "BackendDict._create_account_specific_backend",
+        "e3235c2e553bb08f",
+    ),
     # dynamodb_local: the JVM options it extends, placed before -jar by the command above.
     "DynamodbServer._get_java_vm_options": (
         "localstack.services.dynamodb.server",

@@ -40,6 +40,7 @@ def lanes_event_source_mapping() -> None:
     from lanes_esm.lambda_metrics import lambda_metric_patches
     from lanes_esm.mapping import scaling_mapping_patches
     from lanes_esm.mapping_state import mapping_state_patches
+    from lanes_esm.moto_backends import moto_backend_patches
     from lanes_esm.parser_caches import parser_cache_patches
     from lanes_esm.settings import EsmSettings
     from lanes_esm.sqs_metrics import interval_seconds, start_publisher
@@ -63,6 +64,7 @@ def lanes_event_source_mapping() -> None:
         parser_cache_patches(),
         callback_lookup_patches(),
         dynamodb_local_patches(),
+        moto_backend_patches(),
     ):
         patches.apply()
     ROUTER.add(EventSourceMappingEndpoints(REGISTRY, settings))
