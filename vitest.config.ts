@@ -53,6 +53,8 @@ export default defineConfig({
   // the `lanes-source` export condition, not to the built dist/.
   resolve: { alias: sourceAliases() },
   test: {
+    // A temporary directory per test file, removed after it (CDK leaves its cdk.out* there).
+    setupFiles: ['test/support/temp-dir.ts'],
     // The JSON report is what .ci/run counts (LANES_TEST_REPORT moves it); the default reporter is for people.
     reporters: [
       'default',
