@@ -45,7 +45,8 @@ const TIMED_INTEGRATION_FILES = [
  * integration files above, one at a time, after the others) and `faults` (crashes, timeouts,
  * throttling, duplicates on LocalStack; `npm run test:faults`). The integration projects' global
  * setup starts the embedded LocalStack when no endpoint is given and deploys the reference stacks
- * once for every integration test file; the faults project's setup does the same and deploys its
+ * once for every integration test file, while the unit tests run (each integration file waits for
+ * the deploy in its setup file); the faults project's setup does the same and deploys its
  * own stack (test/faults/support).
  */
 export default defineConfig({
@@ -80,6 +81,8 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           exclude: TIMED_INTEGRATION_FILES,
           globalSetup: ['test/integration/support/global-setup.ts'],
+          // After the root's temp-dir setup (project setup files are added to it).
+          setupFiles: ['test/integration/support/await-reference-stacks.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
           // Most of an integration file's time is waiting on LocalStack: two at once on 2 cores.
@@ -92,6 +95,8 @@ export default defineConfig({
           name: 'timed',
           include: TIMED_INTEGRATION_FILES,
           globalSetup: ['test/integration/support/global-setup.ts'],
+          // After the root's temp-dir setup (project setup files are added to it).
+          setupFiles: ['test/integration/support/await-reference-stacks.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
           fileParallelism: false,

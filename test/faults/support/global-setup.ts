@@ -3,6 +3,7 @@ import { deployAll } from '#cli/deploy.ts';
 import { resolveTarget } from '#localstack/lifecycle.ts';
 import { STATE_DIR } from '#localstack/settings.ts';
 import integrationSetup from '#test/integration/support/global-setup.ts';
+import { referenceStacksDeployed } from '#test/integration/support/reference-stacks.ts';
 import { FAULTS_STACK } from './faults-stack.ts';
 
 /**
@@ -11,6 +12,7 @@ import { FAULTS_STACK } from './faults-stack.ts';
  */
 export default async function setup(): Promise<() => Promise<void>> {
   const teardown = await integrationSetup();
+  await referenceStacksDeployed();
   const log = (line: string) => console.log(line);
   const started = Date.now();
   await deployAll(resolveTarget(), {
