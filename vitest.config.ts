@@ -45,8 +45,8 @@ const TIMED_INTEGRATION_FILES = [
  * integration files above, one at a time, after the others) and `faults` (crashes, timeouts,
  * throttling, duplicates on LocalStack; `npm run test:faults`). The integration projects' global
  * setup starts the embedded LocalStack when no endpoint is given and deploys the reference stacks
- * once for every integration test file, while the unit tests run (each integration file waits for
- * the deploy in its setup file); the faults project's setup does the same and deploys its
+ * once for every integration test file, while the unit tests run first (each integration file
+ * waits for the deploy in its setup file); the faults project's setup does the same and deploys its
  * own stack (test/faults/support).
  */
 export default defineConfig({
@@ -70,8 +70,9 @@ export default defineConfig({
           // Worker tests would print every EMF metrics line; they assert on effects instead.
           env: { POWERTOOLS_METRICS_DISABLED: 'true' },
           testTimeout: 60_000,
-          // Runs next to the integration files (same group, same pool size).
           maxWorkers: 2,
+          // First, alone: while it runs, the integration setup deploys the reference stacks.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -87,6 +88,8 @@ export default defineConfig({
           hookTimeout: 600_000,
           // Most of an integration file's time is waiting on LocalStack: two at once on 2 cores.
           maxWorkers: 2,
+          // After `unit`: by then the deploy has (nearly) finished.
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -100,8 +103,8 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 600_000,
           fileParallelism: false,
-          // After `unit` and `integration` (group 0) have finished.
-          sequence: { groupOrder: 1 },
+          // After `unit` and `integration` have finished.
+          sequence: { groupOrder: 2 },
         },
       },
       {
