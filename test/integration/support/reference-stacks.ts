@@ -4,23 +4,28 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 export const DEPLOY_STATE_ENV = 'LANES_INTEGRATION_DEPLOY_STATE';
 
 type DeployState =
+  | { readonly status: 'starting' }
   | { readonly status: 'deploying' }
   | { readonly status: 'deployed'; readonly seconds: number }
-  | { readonly status: 'failed'; readonly message: string };
+  | {
+      readonly status: 'failed';
+      readonly phase: 'localstack' | 'deploy';
+      readonly message: string;
+    };
 
 export function writeDeployState(path: string, state: DeployState): void {
   writeFileSync(path, JSON.stringify(state));
 }
 
 function readDeployState(path: string): DeployState {
-  if (!existsSync(path)) return { status: 'deploying' };
+  if (!existsSync(path)) return { status: 'starting' };
   return JSON.parse(readFileSync(path, 'utf8')) as DeployState;
 }
 
 /**
- * Resolves once the reference stacks that the integration global setup deploys are up, and
- * throws with the deploy's error when it failed. The setup deploys them while the unit tests
- * run; each integration file waits here (test/integration/support/await-reference-stacks.ts).
+ * Resolves once the integration global setup has LocalStack running and the reference stacks
+ * deployed, and throws with the error when either failed. The setup does both while the unit
+ * tests run; each integration file waits here (test/integration/support/await-reference-stacks.ts).
  * Without the global setup (no state file named) there is nothing to wait for.
  */
 export async function referenceStacksDeployed(pollMs = 200): Promise<void> {
@@ -29,6 +34,11 @@ export async function referenceStacksDeployed(pollMs = 200): Promise<void> {
   for (;;) {
     const state = readDeployState(path);
     if (state.status === 'deployed') return;
+    if (state.status === 'failed' && state.phase === 'localstack') {
+      throw new Error(
+        `LocalStack did not start, so the integration tests cannot run: ${state.message} (its log: .lanes/localstack.log)`,
+      );
+    }
     if (state.status === 'failed') {
       throw new Error(
         `The reference stacks did not deploy, so the integration tests cannot run: ${state.message} (the deploy's output: .lanes/deploy.log)`,

@@ -38,10 +38,33 @@ describe('waiting for the reference stacks', () => {
 
   it("fails with the deploy's own error and where its output is", async () => {
     const path = stateFile();
-    writeDeployState(path, { status: 'failed', message: 'Lanes-Pipeline: ROLLBACK_COMPLETE' });
+    writeDeployState(path, {
+      status: 'failed',
+      phase: 'deploy',
+      message: 'Lanes-Pipeline: ROLLBACK_COMPLETE',
+    });
     await expect(referenceStacksDeployed(10)).rejects.toThrow(
       /did not deploy.*Lanes-Pipeline: ROLLBACK_COMPLETE.*\.lanes\/deploy\.log/,
     );
+  });
+
+  it("fails with LocalStack's own error when it did not start", async () => {
+    const path = stateFile();
+    writeDeployState(path, { status: 'failed', phase: 'localstack', message: 'port 4566 in use' });
+    await expect(referenceStacksDeployed(10)).rejects.toThrow(
+      /LocalStack did not start.*port 4566 in use.*\.lanes\/localstack\.log/,
+    );
+  });
+
+  it('waits while LocalStack starts, before the deploy has begun', async () => {
+    const path = stateFile();
+    writeDeployState(path, { status: 'starting' });
+    const waiting = referenceStacksDeployed(10);
+    await new Promise((r) => setTimeout(r, 30));
+    writeDeployState(path, { status: 'deploying' });
+    await new Promise((r) => setTimeout(r, 30));
+    writeDeployState(path, { status: 'deployed', seconds: 1 });
+    await expect(waiting).resolves.toBeUndefined();
   });
 
   it('has nothing to wait for without the global setup', async () => {
