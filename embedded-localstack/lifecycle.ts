@@ -245,10 +245,14 @@ export interface EnsuredLocalStack {
  * Object.assign(process.env, awsEnvironment(target));
  */
 export async function ensureLocalStack(
-  options: { log?: (line: string) => void } = {},
+  options: {
+    log?: (line: string) => void;
+    /** The target to make sure of, resolved before the AWS variables were set to it. */
+    target?: Target;
+  } = {},
 ): Promise<EnsuredLocalStack> {
   const log = options.log ?? (() => {});
-  const target = resolveTarget();
+  const target = options.target ?? resolveTarget();
   const started = Date.now();
   if (target.kind === 'aws') return { target, started: false, startMs: 0 };
   if (target.kind === 'external') {

@@ -43,7 +43,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   let started = false;
   const ready = (async () => {
     try {
-      const localstack = await ensureLocalStack({ log });
+      // The target resolved above: AWS_ENDPOINT_URL is set to it by now, which would otherwise
+      // make it look like an external endpoint.
+      const localstack = await ensureLocalStack({ log, target });
       started = localstack.started;
       if (started)
         log(`[integration] LocalStack started in ${(localstack.startMs / 1000).toFixed(1)} s`);
