@@ -10,6 +10,7 @@ import type { DeadLetterSink } from '#shared/worker/dead-letter.ts';
 import { InvocationDeadline } from '#shared/worker/deadline.ts';
 import { EffectAbandonedError, RecordTimeoutError } from '#shared/worker/errors.ts';
 import type { RetryDelay } from '#shared/worker/retry-delay.ts';
+import { envelope, record as sqsRecord } from '#test/unit/worker/support/records.ts';
 
 /**
  * The worker's deadline: records start only while the invocation has time for their budget, a
@@ -18,8 +19,6 @@ import type { RetryDelay } from '#shared/worker/retry-delay.ts';
  * are reported and what ran, not on milliseconds.
  */
 
-const FIFO_ARN = 'arn:aws:sqs:us-east-1:000000000000:orders.fifo';
-const STANDARD_ARN = 'arn:aws:sqs:us-east-1:000000000000:mail';
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -29,40 +28,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-let nextId = 0;
-function envelope(key: string, sequence: number): Envelope {
-  return {
-    id: `e-${key}-${sequence}`,
-    type: 'orders.created',
-    source: 'test',
-    time: '2026-01-01T00:00:00.000Z',
-    partitionKey: key,
-    sequence,
-    data: { orderId: `o${sequence}`, customerId: key, amountCents: 100, currency: 'EUR' },
-  };
-}
-
+/** An SQS record of `event`; on the FIFO queue its message group is the event's key. */
 function record(event: Envelope, options: { fifo?: boolean; receiveCount?: number } = {}) {
-  nextId++;
-  return {
-    messageId: `m${nextId}`,
-    receiptHandle: `r${nextId}`,
-    body: JSON.stringify(event),
-    attributes: {
-      ApproximateReceiveCount: String(options.receiveCount ?? 1),
-      SentTimestamp: '0',
-      SenderId: 'x',
-      ApproximateFirstReceiveTimestamp: '0',
-      ...(options.fifo
-        ? { MessageGroupId: event.partitionKey, SequenceNumber: String(nextId) }
-        : {}),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: options.fifo ? FIFO_ARN : STANDARD_ARN,
-    awsRegion: 'us-east-1',
-  } satisfies SQSRecord;
+  return sqsRecord(event, options.fifo ? event.partitionKey : undefined, options.receiveCount);
 }
 
 /** A Lambda context whose deadline is `timeoutMs` from now, as the runtime computes it. */
