@@ -35,7 +35,7 @@ beforeAll(async () => {
 afterAll(() => resources.release());
 
 /** Least-squares slope of y over x. */
-function slope(points: ReadonlyArray<[number, number]>): number {
+function slope(points: ReadonlyArray<readonly [number, number]>): number {
   const n = points.length;
   const mx = points.reduce((s, [x]) => s + x, 0) / n;
   const my = points.reduce((s, [, y]) => s + y, 0) / n;
@@ -69,10 +69,10 @@ describe('SQS event source mapping scale-up', () => {
     // Polled only to know when to stop: the ramp itself is the mapping's own timeline, so a
     // stalled poll here (a busy machine) cannot thin out the measurement.
     const started = Date.now();
-    let first: { target: number } | undefined;
+    let firstTarget: number | undefined;
     for (;;) {
       const stats = await mappingStats(uuid);
-      first ??= { target: stats.targetConcurrency };
+      firstTarget ??= stats.targetConcurrency;
       if (stats.concurrency >= 30 || Date.now() - started > 20_000) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -81,7 +81,7 @@ describe('SQS event source mapping scale-up', () => {
 
     const stats = await mappingStats(uuid);
     const growing = stats.peakTimeline.filter(([, level]) => level >= 8 && level <= 28);
-    const perMinute = slope(growing.map(([t, level]) => [t, level])) * 60;
+    const perMinute = slope(growing) * 60;
     console.info(
       `[esm] scale-up: configured ${RATE_PER_MINUTE}/min, measured ${perMinute.toFixed(0)}/min over ${growing.length} levels (${stats.peakTimeline
         .map(([t, level]) => `${t.toFixed(2)}s:${level}`)
@@ -92,7 +92,7 @@ describe('SQS event source mapping scale-up', () => {
       initial: 5,
       scaleUpPerMinute: RATE_PER_MINUTE,
     });
-    expect(first?.target).toBeLessThanOrEqual(7);
+    expect(firstTarget).toBeLessThanOrEqual(7);
     // Each level from 8 to 28 is reached once: concurrency only grows here.
     expect(growing.length).toBe(21);
     expect(perMinute).toBeGreaterThanOrEqual(RATE_PER_MINUTE * 0.8);
