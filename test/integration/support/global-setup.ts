@@ -42,6 +42,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   process.env[DEPLOY_STATE_ENV] = stateFile;
   let started = false;
   const ready = (async () => {
+    let phase: 'localstack' | 'deploy' = 'localstack';
     try {
       // The target resolved above: AWS_ENDPOINT_URL is set to it by now, which would otherwise
       // make it look like an external endpoint.
@@ -49,31 +50,19 @@ export default async function setup(): Promise<() => Promise<void>> {
       started = localstack.started;
       if (started)
         log(`[integration] LocalStack started in ${(localstack.startMs / 1000).toFixed(1)} s`);
-    } catch (error) {
-      log(`[integration] LocalStack did not start: ${(error as Error).message}`);
-      writeDeployState(stateFile, {
-        status: 'failed',
-        phase: 'localstack',
-        message: (error as Error).message,
-      });
-      return;
-    }
-    writeDeployState(stateFile, { status: 'deploying' });
-    const deployStarted = Date.now();
-    try {
+      phase = 'deploy';
+      writeDeployState(stateFile, { status: 'deploying' });
+      const deployStarted = Date.now();
       await deployAll(target, { log });
+      log(`[integration] stacks deployed in ${((Date.now() - deployStarted) / 1000).toFixed(1)} s`);
+      writeDeployState(stateFile, { status: 'deployed' });
     } catch (error) {
-      log(`[integration] the stacks did not deploy: ${(error as Error).message}`);
-      writeDeployState(stateFile, {
-        status: 'failed',
-        phase: 'deploy',
-        message: (error as Error).message,
-      });
-      return;
+      const { message } = error as Error;
+      const what =
+        phase === 'localstack' ? 'LocalStack did not start' : 'the stacks did not deploy';
+      log(`[integration] ${what}: ${message}`);
+      writeDeployState(stateFile, { status: 'failed', phase, message });
     }
-    const seconds = (Date.now() - deployStarted) / 1000;
-    log(`[integration] stacks deployed in ${seconds.toFixed(1)} s`);
-    writeDeployState(stateFile, { status: 'deployed', seconds });
   })();
   process.env[SETUP_DONE_ENV] = '1';
   return async () => {

@@ -6,7 +6,7 @@ export const DEPLOY_STATE_ENV = 'LANES_INTEGRATION_DEPLOY_STATE';
 type DeployState =
   | { readonly status: 'starting' }
   | { readonly status: 'deploying' }
-  | { readonly status: 'deployed'; readonly seconds: number }
+  | { readonly status: 'deployed' }
   | {
       readonly status: 'failed';
       readonly phase: 'localstack' | 'deploy';
