@@ -31,7 +31,7 @@ describe('waiting for the reference stacks', () => {
     });
     await new Promise((r) => setTimeout(r, 50));
     expect(resolved).toBe(false);
-    writeDeployState(path, { status: 'deployed', seconds: 1 });
+    writeDeployState(path, { status: 'deployed' });
     await waiting;
     expect(resolved).toBe(true);
   });
@@ -59,12 +59,18 @@ describe('waiting for the reference stacks', () => {
   it('waits while LocalStack starts, before the deploy has begun', async () => {
     const path = stateFile();
     writeDeployState(path, { status: 'starting' });
-    const waiting = referenceStacksDeployed(10);
+    let resolved = false;
+    const waiting = referenceStacksDeployed(10).then(() => {
+      resolved = true;
+    });
     await new Promise((r) => setTimeout(r, 30));
+    expect(resolved).toBe(false);
     writeDeployState(path, { status: 'deploying' });
     await new Promise((r) => setTimeout(r, 30));
-    writeDeployState(path, { status: 'deployed', seconds: 1 });
-    await expect(waiting).resolves.toBeUndefined();
+    expect(resolved).toBe(false);
+    writeDeployState(path, { status: 'deployed' });
+    await waiting;
+    expect(resolved).toBe(true);
   });
 
   it('has nothing to wait for without the global setup', async () => {
