@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { functionTiming, type LocalStackTimings, readTimings } from '#localstack/esm-stats.ts';
+import { localStackEnvironment, paths } from '#localstack/settings.ts';
 import { ordersCatalogue } from '#orders/domain/order-events.ts';
 import { Publisher } from '#shared/ingress/publisher.ts';
 import { routerFromOutputs } from '#shared/ingress/router.ts';
@@ -24,6 +26,23 @@ let available = false;
 beforeAll(async () => {
   available = await lanesMappingAvailable();
 });
+
+/** The command lines of this checkout's DynamoDB Local processes (its jar is under .lanes/). */
+function dynamodbLocalCommands(): string[][] {
+  const commands: string[][] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // ended meanwhile, or not ours to read
+    }
+    if (argv.some((arg) => arg.startsWith(paths.libDir) && arg.endsWith('DynamoDBLocal.jar'))) {
+      commands.push(argv);
+    }
+  }
+  return commands;
+}
 
 describe('functions reach DynamoDB Local directly on the embedded LocalStack', () => {
   it('the orders worker applies its events; its calls are timed per function (direct) or served by the gateway', async (ctx) => {
@@ -80,5 +99,20 @@ describe('functions reach DynamoDB Local directly on the embedded LocalStack', (
     expect(
       functionTiming(after, 'dynamodb.TransactWriteItems', ordersFunction)?.meanMs ?? 0,
     ).toBeGreaterThan(0);
+  });
+
+  it('DynamoDB Local runs with the JVM options and heap the embedded LocalStack gives it', (ctx) => {
+    ctx.skip(!available, NEEDS_EMBEDDED);
+    const wanted = localStackEnvironment(0);
+    const commands = dynamodbLocalCommands();
+    // Started for the deploy's tables (one per LocalStack of this checkout).
+    expect(commands.length).toBeGreaterThanOrEqual(1);
+    const options = (wanted.LANES_DYNAMODB_JVM_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+    for (const argv of commands) {
+      const jvmOptions = argv.slice(0, argv.indexOf('-jar'));
+      expect(jvmOptions).toEqual(
+        expect.arrayContaining([...options, `-Xmx${wanted.DYNAMODB_HEAP_SIZE}`]),
+      );
+    }
   });
 });
