@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /** Aliases from the package's own `exports` map: `lanes/x` -> the `lanes-source` file. */
@@ -16,6 +17,15 @@ function sourceAliases(): { find: RegExp; replacement: string }[] {
 // The SDK warns once per process that Node 20 support ends in 2027 (Lambda declares Node 22);
 // this is its documented switch, and the test workers and their children inherit it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+// The run's temporary directory: each test process makes its own inside it
+// (test/support/temp-dir.ts), and vitest's process removes it all when it exits, also what a
+// test process it stopped could not remove.
+if (process.env.LANES_TEST_RUN_TMPDIR === undefined) {
+  const runTmpdir = mkdtempSync(join(tmpdir(), 'lanes-test-run-'));
+  process.env.LANES_TEST_RUN_TMPDIR = runTmpdir;
+  process.once('exit', () => rmSync(runTmpdir, { recursive: true, force: true }));
+}
 
 /**
  * Integration files that measure time, rates or peaks (or share a queue with one that does):
@@ -70,7 +80,13 @@ export default defineConfig({
           // Worker tests would print every EMF metrics line; they assert on effects instead.
           env: { POWERTOOLS_METRICS_DISABLED: 'true' },
           testTimeout: 60_000,
+          // A template test's synth in a hook: the deploy runs beside the unit files (below).
+          hookTimeout: 60_000,
           maxWorkers: 2,
+          // Files share a worker's module graph: aws-cdk-lib and the SDK are imported once per
+          // worker instead of once per file (the project took half the time). No unit file mocks
+          // modules, and the files that change process.env put it back.
+          isolate: false,
           // First, alone: while it runs, the integration setup deploys the reference stacks.
           sequence: { groupOrder: 0 },
         },
