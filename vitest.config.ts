@@ -28,31 +28,42 @@ if (process.env.LANES_TEST_RUN_TMPDIR === undefined) {
 }
 
 /**
- * Integration files that measure time, rates or peaks (or share a queue with one that does):
- * they run one at a time, after the others, with the machine to themselves.
+ * Integration files that measure time, rates or peaks: they run after the other integration
+ * files, two at a time (project `timed`). Measured on CI, the machine is 5-40 % busy while they
+ * run: they wait on visibility timeouts, work and periods, not on the CPU.
  */
 const TIMED_INTEGRATION_FILES = [
-  'test/integration/simulate/**/*.test.ts',
   'test/integration/operations/autoscaling.test.ts',
-  'test/integration/operations/fair-queues.test.ts',
   'test/integration/operations/drain.test.ts',
   'test/integration/event-source-mapping/concurrency.test.ts',
   'test/integration/event-source-mapping/fifo-groups.test.ts',
-  'test/integration/event-source-mapping/scaling.test.ts',
   'test/integration/event-source-mapping/batching.test.ts',
   'test/integration/event-source-mapping/watch.test.ts',
   'test/integration/workflows/queue-steps.test.ts',
   'test/integration/coordination/leases.test.ts',
   'test/integration/executor/executor.test.ts',
-  // Both move messages of the pipeline's orders DLQ (a poison event, a redrive).
-  'test/integration/ingress/dead-letters.test.ts',
+  // Moves messages of the pipeline's orders DLQ (a poison event), as dead-letters.test.ts does.
   'test/integration/observability/alarms-and-dead-letters.test.ts',
 ];
 
 /**
- * Four projects: `unit` (logic and CDK templates, no AWS), `integration` (real stacks on
+ * Integration files that compare rates or a slope with a model, within 15-20 %, or share a queue
+ * with a timed file: they run last, one at a time, with the machine to themselves (project
+ * `timed-alone`).
+ */
+const TIMED_ALONE_INTEGRATION_FILES = [
+  'test/integration/simulate/**/*.test.ts',
+  'test/integration/event-source-mapping/scaling.test.ts',
+  'test/integration/operations/fair-queues.test.ts',
+  // Redrives the pipeline's orders DLQ, where alarms-and-dead-letters.test.ts puts a poison event.
+  'test/integration/ingress/dead-letters.test.ts',
+];
+
+/**
+ * Five projects: `unit` (logic and CDK templates, no AWS), `integration` (real stacks on
  * LocalStack, two files at a time: each works on its own resources or run id), `timed` (the
- * integration files above, one at a time, after the others) and `faults` (crashes, timeouts,
+ * first list above, two at a time, after the others), `timed-alone` (the second list, one at a
+ * time, last) and `faults` (crashes, timeouts,
  * throttling, duplicates on LocalStack; `npm run test:faults`). The integration projects' global
  * setup starts the embedded LocalStack when no endpoint is given and deploys the reference stacks
  * once for every integration test file, while the unit tests run first (each integration file
@@ -64,7 +75,7 @@ export default defineConfig({
   // the `lanes-source` export condition, not to the built dist/.
   resolve: { alias: sourceAliases() },
   test: {
-    // A temporary directory per test file, removed after it (CDK leaves its cdk.out* there).
+    // A temporary directory per test process, emptied after each file (CDK leaves its cdk.out* there).
     setupFiles: ['test/support/temp-dir.ts'],
     // The JSON report is what .ci/run counts (LANES_TEST_REPORT moves it); the default reporter is for people.
     reporters: [
@@ -96,7 +107,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          exclude: TIMED_INTEGRATION_FILES,
+          exclude: [...TIMED_INTEGRATION_FILES, ...TIMED_ALONE_INTEGRATION_FILES],
           globalSetup: ['test/integration/support/global-setup.ts'],
           // After the root's temp-dir setup (project setup files are added to it).
           setupFiles: ['test/integration/support/await-reference-stacks.ts'],
@@ -104,6 +115,8 @@ export default defineConfig({
           hookTimeout: 600_000,
           // Most of an integration file's time is waiting on LocalStack: two at once on 2 cores.
           maxWorkers: 2,
+          // As in `unit`: the SDK and CDK are imported once per worker, not once per file.
+          isolate: false,
           // After `unit`: by then the deploy has (nearly) finished.
           sequence: { groupOrder: 1 },
         },
@@ -118,9 +131,27 @@ export default defineConfig({
           setupFiles: ['test/integration/support/await-reference-stacks.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
-          fileParallelism: false,
+          maxWorkers: 2,
+          // As in `unit`: the SDK and CDK are imported once per worker, not once per file.
+          isolate: false,
           // After `unit` and `integration` have finished.
           sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'timed-alone',
+          include: TIMED_ALONE_INTEGRATION_FILES,
+          globalSetup: ['test/integration/support/global-setup.ts'],
+          // After the root's temp-dir setup (project setup files are added to it).
+          setupFiles: ['test/integration/support/await-reference-stacks.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+          isolate: false,
+          // Last, after `timed`.
+          sequence: { groupOrder: 3 },
         },
       },
       {
