@@ -41,6 +41,8 @@ const TIMED_INTEGRATION_FILES = [
   'test/integration/event-source-mapping/watch.test.ts',
   'test/integration/workflows/queue-steps.test.ts',
   'test/integration/coordination/leases.test.ts',
+  // Its bound (a fifth of the dwell without fair mode) is far from what it measures (about 1/50).
+  'test/integration/operations/fair-queues.test.ts',
   'test/integration/executor/executor.test.ts',
   // Moves messages of the pipeline's orders DLQ (a poison event), as dead-letters.test.ts does.
   'test/integration/observability/alarms-and-dead-letters.test.ts',
@@ -54,7 +56,6 @@ const TIMED_INTEGRATION_FILES = [
 const TIMED_ALONE_INTEGRATION_FILES = [
   'test/integration/simulate/**/*.test.ts',
   'test/integration/event-source-mapping/scaling.test.ts',
-  'test/integration/operations/fair-queues.test.ts',
   // Redrives the pipeline's orders DLQ, where alarms-and-dead-letters.test.ts puts a poison event.
   'test/integration/ingress/dead-letters.test.ts',
 ];
