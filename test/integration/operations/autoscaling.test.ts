@@ -163,118 +163,108 @@ describe('autoscaling by queue depth on the embedded LocalStack', () => {
     expect(observed.at(-1)).toMatchObject({ max: 2, reserved: 4 });
   });
 
-  // Both are idle queues with a scaler each, light next to each other: together they take the
-  // time of the longer one. The backlog scenario above runs alone (its ramp is timed).
-  describe.concurrent('idle queues', () => {
-    it('makes one decision per period when two scalers start at once, logged with its inputs and a metric', async (ctx) => {
-      ctx.skip(!available, NEEDS_EMBEDDED);
-      const { queue, uuid } = await mappedQueue('pair');
-      const scaler = await createScaler(resources, {
-        name: `lanes-scaler-pair-${run}`,
-        table,
-        triggerIntervalMs: 10_000,
-        config: {
-          worker: 'pair',
-          functionName: worker,
-          mappingUuid: uuid,
-          queueUrl: queue.url,
-          policy,
-        },
-      });
-      await runScaler(scaler); // both environments warm, so both start at once below
-      const [first, second] = await Promise.all([runScaler(scaler), runScaler(scaler)]);
-      const periods = (summary: AutoscalerRunSummary) =>
-        summary.decided.map((d) => d.periodStartMs);
-      const a = periods(first.summary);
-      const b = periods(second.summary);
-      console.info(
-        `[autoscale] two scalers: ${a.length} and ${b.length} periods decided, ${first.summary.heldElsewhere + second.summary.heldElsewhere} found held, ${first.summary.alreadyDecided + second.summary.alreadyDecided} already decided`,
-      );
-      const all = [...a, ...b];
-      expect(new Set(all).size).toBe(all.length); // no period decided twice
-      expect(all.length).toBeGreaterThanOrEqual(4); // the 10 s run covers several 2 s periods
-      // Every period the runs spanned was decided by one of them.
-      const sorted = [...all].sort((x, y) => x - y);
-      for (let i = 1; i < sorted.length; i++) {
-        expect((sorted[i] as number) - (sorted[i - 1] as number)).toBe(PERIOD_MS);
-      }
-      // Each scaler also came to periods the other one had (or was deciding).
-      const passed = (s: AutoscalerRunSummary) => s.heldElsewhere + s.alreadyDecided;
-      expect(passed(first.summary) + passed(second.summary)).toBeGreaterThanOrEqual(all.length - 1);
-      // The decision log carries its inputs; the metric is an EMF document in the same log.
-      const tail = `${first.logTail}\n${second.logTail}`;
-      const logged = tail
-        .split('\n')
-        .filter((line) => line.includes('"autoscaling decision"'))
-        .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>);
-      expect(logged.length).toBeGreaterThan(0);
-      expect(logged[0]).toMatchObject({
+  it('makes one decision per period when two scalers start at once, logged with its inputs and a metric', async (ctx) => {
+    ctx.skip(!available, NEEDS_EMBEDDED);
+    const { queue, uuid } = await mappedQueue('pair');
+    const scaler = await createScaler(resources, {
+      name: `lanes-scaler-pair-${run}`,
+      table,
+      triggerIntervalMs: 10_000,
+      config: {
         worker: 'pair',
-        action: 'hold',
-        inputs: { visible: 0, inFlight: 0, currentMaxConcurrency: 2 },
-        bounds: { min: 2, max: 10 },
-      });
-      expect(tail).toMatch(/"AutoscalerMaxConcurrency":2/);
-      expect(tail).toMatch(/"Namespace":"lanes"/);
+        functionName: worker,
+        mappingUuid: uuid,
+        queueUrl: queue.url,
+        policy,
+      },
     });
+    await runScaler(scaler); // both environments warm, so both start at once below
+    const [first, second] = await Promise.all([runScaler(scaler), runScaler(scaler)]);
+    const periods = (summary: AutoscalerRunSummary) => summary.decided.map((d) => d.periodStartMs);
+    const a = periods(first.summary);
+    const b = periods(second.summary);
+    console.info(
+      `[autoscale] two scalers: ${a.length} and ${b.length} periods decided, ${first.summary.heldElsewhere + second.summary.heldElsewhere} found held, ${first.summary.alreadyDecided + second.summary.alreadyDecided} already decided`,
+    );
+    const all = [...a, ...b];
+    expect(new Set(all).size).toBe(all.length); // no period decided twice
+    expect(all.length).toBeGreaterThanOrEqual(4); // the 10 s run covers several 2 s periods
+    // Every period the runs spanned was decided by one of them.
+    const sorted = [...all].sort((x, y) => x - y);
+    for (let i = 1; i < sorted.length; i++) {
+      expect((sorted[i] as number) - (sorted[i - 1] as number)).toBe(PERIOD_MS);
+    }
+    // Each scaler also came to periods the other one had (or was deciding).
+    const passed = (s: AutoscalerRunSummary) => s.heldElsewhere + s.alreadyDecided;
+    expect(passed(first.summary) + passed(second.summary)).toBeGreaterThanOrEqual(all.length - 1);
+    // The decision log carries its inputs; the metric is an EMF document in the same log.
+    const tail = `${first.logTail}\n${second.logTail}`;
+    const logged = tail
+      .split('\n')
+      .filter((line) => line.includes('"autoscaling decision"'))
+      .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>);
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged[0]).toMatchObject({
+      worker: 'pair',
+      action: 'hold',
+      inputs: { visible: 0, inFlight: 0, currentMaxConcurrency: 2 },
+      bounds: { min: 2, max: 10 },
+    });
+    expect(tail).toMatch(/"AutoscalerMaxConcurrency":2/);
+    expect(tail).toMatch(/"Namespace":"lanes"/);
+  });
 
-    it('applies a schedule floor inside its window only', async (ctx) => {
-      ctx.skip(!available, NEEDS_EMBEDDED);
-      const { queue, uuid } = await mappedQueue('floor');
-      // A window of 8 s that starts 6 s from now, in a time zone 5:30 ahead of UTC.
-      const startMs = Math.ceil((Date.now() + 6_000) / PERIOD_MS) * PERIOD_MS;
-      const endMs = startMs + 8_000;
-      const clock = (ms: number) => {
-        const seconds = localTime(ms, 'Asia/Kolkata').secondsOfDay;
-        const pad = (n: number) => String(n).padStart(2, '0');
-        return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
-      };
-      const scaler = await createScaler(resources, {
-        name: `lanes-scaler-floor-${run}`,
-        table,
-        triggerIntervalMs: Math.max(0, endMs - Date.now()) + 8_000,
-        config: {
-          worker: 'floor',
-          functionName: worker,
-          mappingUuid: uuid,
-          queueUrl: queue.url,
-          policy: {
-            ...policy,
-            scaleInCooldownMs: 2_000,
-            scheduleFloors: [
-              {
-                minConcurrency: 6,
-                from: clock(startMs),
-                to: clock(endMs),
-                timeZone: 'Asia/Kolkata',
-              },
-            ],
-          },
+  it('applies a schedule floor inside its window only', async (ctx) => {
+    ctx.skip(!available, NEEDS_EMBEDDED);
+    const { queue, uuid } = await mappedQueue('floor');
+    // A window of 8 s that starts 6 s from now, in a time zone 5:30 ahead of UTC.
+    const startMs = Math.ceil((Date.now() + 6_000) / PERIOD_MS) * PERIOD_MS;
+    const endMs = startMs + 8_000;
+    const clock = (ms: number) => {
+      const seconds = localTime(ms, 'Asia/Kolkata').secondsOfDay;
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
+    };
+    const scaler = await createScaler(resources, {
+      name: `lanes-scaler-floor-${run}`,
+      table,
+      triggerIntervalMs: Math.max(0, endMs - Date.now()) + 8_000,
+      config: {
+        worker: 'floor',
+        functionName: worker,
+        mappingUuid: uuid,
+        queueUrl: queue.url,
+        policy: {
+          ...policy,
+          scaleInCooldownMs: 2_000,
+          scheduleFloors: [
+            { minConcurrency: 6, from: clock(startMs), to: clock(endMs), timeZone: 'Asia/Kolkata' },
+          ],
         },
-      });
-      const { summary } = await runScaler(scaler);
-      const decisions = decisionsOf([summary]);
-      console.info(
-        `[autoscale] floor ${clock(startMs)}-${clock(endMs)} Asia/Kolkata: ${decisions.map((d) => `${new Date(d.decidedAtMs).toISOString().slice(17, 21)}:${d.to}`).join(' ')}`,
-      );
-      const inside = decisions.filter((d) => d.decidedAtMs >= startMs && d.decidedAtMs < endMs);
-      const before = decisions.filter((d) => d.decidedAtMs < startMs);
-      const after = decisions.filter((d) => d.decidedAtMs >= endMs);
-      expect(before.length).toBeGreaterThan(0);
-      expect(inside.length).toBeGreaterThanOrEqual(2);
-      expect(after.length).toBeGreaterThan(0);
-      // The floor is in force exactly inside its window.
-      expect(before.every((d) => d.bounds.floor === 0 && d.to === 2)).toBe(true);
-      expect(inside.every((d) => d.bounds.floor === 6 && d.to === 6)).toBe(true);
-      expect(inside[0]).toMatchObject({
-        action: 'scale-out',
-        from: 2,
-        to: 6,
-        reason: 'below the schedule floor 6',
-      });
-      expect(after.every((d) => d.bounds.floor === 0)).toBe(true);
-      // After the window (and the cooldown), back to the minimum.
-      expect(after.at(-1)).toMatchObject({ to: 2 });
+      },
     });
+    const { summary } = await runScaler(scaler);
+    const decisions = decisionsOf([summary]);
+    console.info(
+      `[autoscale] floor ${clock(startMs)}-${clock(endMs)} Asia/Kolkata: ${decisions.map((d) => `${new Date(d.decidedAtMs).toISOString().slice(17, 21)}:${d.to}`).join(' ')}`,
+    );
+    const inside = decisions.filter((d) => d.decidedAtMs >= startMs && d.decidedAtMs < endMs);
+    const before = decisions.filter((d) => d.decidedAtMs < startMs);
+    const after = decisions.filter((d) => d.decidedAtMs >= endMs);
+    expect(before.length).toBeGreaterThan(0);
+    expect(inside.length).toBeGreaterThanOrEqual(2);
+    expect(after.length).toBeGreaterThan(0);
+    // The floor is in force exactly inside its window.
+    expect(before.every((d) => d.bounds.floor === 0 && d.to === 2)).toBe(true);
+    expect(inside.every((d) => d.bounds.floor === 6 && d.to === 6)).toBe(true);
+    expect(inside[0]).toMatchObject({
+      action: 'scale-out',
+      from: 2,
+      to: 6,
+      reason: 'below the schedule floor 6',
+    });
+    expect(after.every((d) => d.bounds.floor === 0)).toBe(true);
+    // After the window (and the cooldown), back to the minimum.
+    expect(after.at(-1)).toMatchObject({ to: 2 });
   });
 });
