@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/support/longest-first-sequencer.ts';
 
 /** Aliases from the package's own `exports` map: `lanes/x` -> the `lanes-source` file. */
 function sourceAliases(): { find: RegExp; replacement: string }[] {
@@ -78,6 +79,8 @@ export default defineConfig({
   test: {
     // A temporary directory per test process, emptied after each file (CDK leaves its cdk.out* there).
     setupFiles: ['test/support/temp-dir.ts'],
+    // Long files first in each project, also on a fresh clone, which has no cached durations.
+    sequence: { sequencer: LongestFirstSequencer },
     // The JSON report is what .ci/run counts (LANES_TEST_REPORT moves it); the default reporter is for people.
     reporters: [
       'default',
