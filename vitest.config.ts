@@ -72,6 +72,20 @@ const TIMED_ALONE_INTEGRATION_FILES = [
  * waits for the deploy in its setup file); the faults project's setup does the same and deploys its
  * own stack (test/faults/support).
  */
+/**
+ * What the three projects on the embedded LocalStack share: the setup that starts it and deploys
+ * the reference stacks, each file's wait for that deploy, LocalStack-sized timeouts, and files
+ * sharing a worker's module graph (as in `unit`: the SDK and CDK are imported once per worker).
+ */
+const LOCALSTACK_PROJECT = {
+  globalSetup: ['test/integration/support/global-setup.ts'],
+  // After the root's temp-dir setup (project setup files are added to it).
+  setupFiles: ['test/integration/support/await-reference-stacks.ts'],
+  testTimeout: 300_000,
+  hookTimeout: 600_000,
+  isolate: false,
+};
+
 export default defineConfig({
   // `lanes` and `lanes/*` (the reference app's imports) resolve to the sources, as Node does with
   // the `lanes-source` export condition, not to the built dist/.
@@ -112,15 +126,9 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           exclude: [...TIMED_INTEGRATION_FILES, ...TIMED_ALONE_INTEGRATION_FILES],
-          globalSetup: ['test/integration/support/global-setup.ts'],
-          // After the root's temp-dir setup (project setup files are added to it).
-          setupFiles: ['test/integration/support/await-reference-stacks.ts'],
-          testTimeout: 300_000,
-          hookTimeout: 600_000,
+          ...LOCALSTACK_PROJECT,
           // Most of an integration file's time is waiting on LocalStack: two at once on 2 cores.
           maxWorkers: 2,
-          // As in `unit`: the SDK and CDK are imported once per worker, not once per file.
-          isolate: false,
           // After `unit`: by then the deploy has (nearly) finished.
           sequence: { groupOrder: 1 },
         },
@@ -130,14 +138,8 @@ export default defineConfig({
         test: {
           name: 'timed',
           include: TIMED_INTEGRATION_FILES,
-          globalSetup: ['test/integration/support/global-setup.ts'],
-          // After the root's temp-dir setup (project setup files are added to it).
-          setupFiles: ['test/integration/support/await-reference-stacks.ts'],
-          testTimeout: 300_000,
-          hookTimeout: 600_000,
+          ...LOCALSTACK_PROJECT,
           maxWorkers: 2,
-          // As in `unit`: the SDK and CDK are imported once per worker, not once per file.
-          isolate: false,
           // After `unit` and `integration` have finished.
           sequence: { groupOrder: 2 },
         },
@@ -147,13 +149,8 @@ export default defineConfig({
         test: {
           name: 'timed-alone',
           include: TIMED_ALONE_INTEGRATION_FILES,
-          globalSetup: ['test/integration/support/global-setup.ts'],
-          // After the root's temp-dir setup (project setup files are added to it).
-          setupFiles: ['test/integration/support/await-reference-stacks.ts'],
-          testTimeout: 300_000,
-          hookTimeout: 600_000,
+          ...LOCALSTACK_PROJECT,
           fileParallelism: false,
-          isolate: false,
           // Last, after `timed`.
           sequence: { groupOrder: 3 },
         },
