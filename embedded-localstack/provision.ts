@@ -129,11 +129,7 @@ function ensurePythonEnvironment(log: Log): void {
     'Installing uv into the virtual environment',
   );
   const uvInstall = (args: string[], what: string) =>
-    run(
-      join(paths.venv, 'bin', 'uv'),
-      ['pip', 'install', '--quiet', '--python', paths.python, ...args],
-      what,
-    );
+    run(paths.uv, ['pip', 'install', '--quiet', '--python', paths.python, ...args], what);
   log('[localstack] installing LocalStack and its pinned dependencies (first run only, ~15 s)');
   uvInstall(['-r', paths.requirementsLock], 'Installing LocalStack into the virtual environment');
   log('[localstack] installing the lanes Lambda executor plugin');

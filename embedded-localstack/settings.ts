@@ -33,6 +33,7 @@ export const paths = {
   venv: resolve(STATE_DIR, 'venv'),
   python: resolve(STATE_DIR, 'venv', 'bin', 'python'),
   pip: resolve(STATE_DIR, 'venv', 'bin', 'pip'),
+  uv: resolve(STATE_DIR, 'venv', 'bin', 'uv'),
   provisionStamp: resolve(STATE_DIR, 'venv', '.lanes-provisioned.json'),
   filesystemRoot: resolve(STATE_DIR, 'localstack'),
   libDir: resolve(STATE_DIR, 'localstack', 'var', 'lib', 'localstack', 'lib'),

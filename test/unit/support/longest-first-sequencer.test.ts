@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { TestSpecification, Vitest } from 'vitest/node';
 import { EXPECTED_SECONDS, LongestFirstSequencer } from '#test/support/longest-first-sequencer.ts';
@@ -43,8 +44,7 @@ describe('LongestFirstSequencer', () => {
     ]);
   });
 
-  it('names only files that exist', async () => {
-    const { existsSync } = await import('node:fs');
+  it('names only files that exist', () => {
     const missing = Object.keys(EXPECTED_SECONDS).filter((file) => !existsSync(file));
     expect(missing).toEqual([]);
   });
