@@ -7,7 +7,7 @@ import { ordersCatalogue } from '#orders/domain/order-events.ts';
 import type { TransactionalIdempotency } from '#shared/coordination/transactional-idempotency.ts';
 import type { Envelope } from '#shared/events/envelope.ts';
 import type { DeadLetterSink } from '#shared/worker/dead-letter.ts';
-import { InvocationDeadline } from '#shared/worker/deadline.ts';
+import { InvocationDeadline, runWithinBudget } from '#shared/worker/deadline.ts';
 import { EffectAbandonedError, RecordTimeoutError } from '#shared/worker/errors.ts';
 import type { RetryDelay } from '#shared/worker/retry-delay.ts';
 import { envelope, record as sqsRecord } from '#test/unit/worker/support/records.ts';
@@ -127,6 +127,27 @@ describe('InvocationDeadline', () => {
     now = 1_500;
     expect(deadline.canStart()).toBe(false);
     deadline.dispose();
+  });
+
+  it('lets a batch of 50 records in flight listen for the stop point without a listener warning', async () => {
+    const deadline = new InvocationDeadline({ remainingMs: 60_000 });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          runWithinBudget(() => sleep(10).then(() => i), deadline, `m${i}`),
+        ),
+      );
+      // Warnings are emitted on the next tick.
+      await sleep(10);
+      expect(results).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      deadline.dispose();
+    }
   });
 
   it('has no deadline without a Lambda context', () => {
