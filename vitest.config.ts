@@ -30,8 +30,8 @@ if (process.env.LANES_TEST_RUN_TMPDIR === undefined) {
 
 /**
  * Integration files that measure time, rates or peaks: they run after the other integration
- * files, two at a time (project `timed`). Measured on CI, the machine is 5-40 % busy while they
- * run: they wait on visibility timeouts, work and periods, not on the CPU.
+ * files, three at a time (project `timed`). Measured on CI, the machine is 5-40 % busy while they
+ * run one at a time: they wait on visibility timeouts, work and periods, not on the CPU.
  */
 const TIMED_INTEGRATION_FILES = [
   'test/integration/operations/autoscaling.test.ts',
@@ -64,7 +64,7 @@ const TIMED_ALONE_INTEGRATION_FILES = [
 /**
  * Five projects: `unit` (logic and CDK templates, no AWS), `integration` (real stacks on
  * LocalStack, two files at a time: each works on its own resources or run id), `timed` (the
- * first list above, two at a time, after the others), `timed-alone` (the second list, one at a
+ * first list above, three at a time, after the others), `timed-alone` (the second list, one at a
  * time, last) and `faults` (crashes, timeouts,
  * throttling, duplicates on LocalStack; `npm run test:faults`). The integration projects' global
  * setup starts the embedded LocalStack when no endpoint is given and deploys the reference stacks
@@ -139,7 +139,7 @@ export default defineConfig({
           name: 'timed',
           include: TIMED_INTEGRATION_FILES,
           ...LOCALSTACK_PROJECT,
-          maxWorkers: 2,
+          maxWorkers: 3,
           // After `unit` and `integration` have finished.
           sequence: { groupOrder: 2 },
         },

@@ -20,11 +20,12 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
   'test/integration/operations/canary.test.ts': 80,
   'test/integration/workflows/fulfilment.test.ts': 60,
   'test/integration/event-source-mapping/throttling.test.ts': 47,
-  'test/integration/operations/autoscaling.test.ts': 76,
-  'test/integration/event-source-mapping/concurrency.test.ts': 39,
-  'test/integration/operations/fair-queues.test.ts': 31,
-  'test/integration/coordination/leases.test.ts': 22,
-  'test/integration/operations/drain.test.ts': 18,
+  'test/integration/operations/autoscaling.test.ts': 78,
+  'test/integration/coordination/leases.test.ts': 60,
+  'test/integration/event-source-mapping/concurrency.test.ts': 43,
+  'test/integration/operations/fair-queues.test.ts': 43,
+  'test/integration/workflows/queue-steps.test.ts': 26,
+  'test/integration/operations/drain.test.ts': 21,
 };
 
 /**
