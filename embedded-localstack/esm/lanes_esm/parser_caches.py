@@ -14,6 +14,12 @@ half of LocalStack's single Python core went to rebuilding two kinds of parser:
   mapped to the first model seen for the same service description: botocore's loader hands every
   client the same description dict, so the same dict means the same content, and the parser (and
   serializer) built for that content is reused.
+
+Built once also when many threads ask at once: LocalStack's ``functools.cache`` holds no lock
+while a parser is built, so every thread that misses builds its own. Step Functions runs each
+execution on its own thread, and 20 executions started together built the Lambda parser 20 times
+(counted while ``npm run bench:workflows`` ran); 200 orders at once (the fulfilment test) spent
+a minute of LocalStack's core on that. Here the first caller builds and the others wait for it.
 """
 
 from __future__ import annotations
@@ -55,12 +61,32 @@ def canonical_service_model(service: ServiceModel) -> ServiceModel:
         return known
 
 
+#: (factory, canonical model, protocol) -> what the factory built for them.
+_built: dict[tuple, object] = {}
+#: Held while one is built: building is rare (once per service and protocol), waiting is short.
+_build_lock = threading.Lock()
+
+
+def _built_once(factory, service: ServiceModel, protocol):
+    """``factory(model, protocol)`` for this description, built by one thread only."""
+    model = canonical_service_model(service)
+    key = (factory, model, protocol)
+    built = _built.get(key)
+    if built is None:
+        with _build_lock:
+            built = _built.get(key)
+            if built is None:
+                built = factory(model, protocol)
+                _built[key] = built
+    return built
+
+
 def shared_create_parser(service: ServiceModel, protocol=None):
-    return protocol_parser.create_parser(canonical_service_model(service), protocol)
+    return _built_once(protocol_parser.create_parser, service, protocol)
 
 
 def shared_create_serializer(service: ServiceModel, protocol=None):
-    return protocol_serializer.create_serializer(canonical_service_model(service), protocol)
+    return _built_once(protocol_serializer.create_serializer, service, protocol)
 
 
 @functools.lru_cache(maxsize=JSONPATH_CACHE_SIZE)

@@ -1,9 +1,14 @@
 """Parser caches: one request parser per service description, one JSONPath parse per path."""
 
+import functools
+import threading
+import time
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 import botocore.session
 from localstack.aws.handlers import service as service_handlers
+from localstack.aws.protocol import parser as protocol_parser
 from localstack.aws.protocol.parser import create_parser
 from localstack.services.stepfunctions.asl.utils import json_path
 
@@ -41,6 +46,37 @@ class RequestParserCacheTest(unittest.TestCase):
             )
         finally:
             patches.undo()
+
+    def test_threads_asking_at_once_share_one_parser_built_once(self):
+        # As Step Functions does: one thread per execution, each with its own client's model.
+        models = [lambda_model_of_a_new_client() for _ in range(8)]
+        built = []
+        original = protocol_parser.create_parser
+
+        # Cached as LocalStack's is (functools.cache), and as slow to build, so the threads overlap.
+        @functools.cache
+        def counting_create_parser(service, protocol=None):
+            built.append(service)
+            time.sleep(0.05)
+            return original(service, protocol)
+
+        patches = parser_cache_patches()
+        patches.apply()
+        protocol_parser.create_parser = counting_create_parser
+        try:
+            start = threading.Barrier(len(models))
+
+            def parse(model):
+                start.wait()
+                return service_handlers.create_parser(model, "rest-json")
+
+            with ThreadPoolExecutor(len(models)) as pool:
+                parsers = list(pool.map(parse, models))
+        finally:
+            protocol_parser.create_parser = original
+            patches.undo()
+        self.assertEqual(len(built), 1)
+        self.assertTrue(all(parser is parsers[0] for parser in parsers))
 
     def test_a_different_description_keeps_its_own_model(self):
         lambda_model = lambda_model_of_a_new_client()
