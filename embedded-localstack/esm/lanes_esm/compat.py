@@ -196,6 +196,17 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "ResultPath._eval_body",
         "2ca999215578c669",
     ),
+    # stepfunctions_clients: the function whose connect_to it replaces, and what it caches.
+    "boto_client_for": (
+        "localstack.services.stepfunctions.asl.utils.boto_client",
+        "boto_client_for",
+        "d42f1567d85b6fa1",
+    ),
+    "ClientFactory.with_assumed_role": (
+        "localstack.aws.connect",
+        "ClientFactory.with_assumed_role",
+        "22cfb31408b0b81f",
+    ),
     # stepfunctions_callbacks: the lookup it filters, its callers, and where env is created.
     "StepFunctionsProvider._get_executions": (
         _SFN_PROVIDER,
