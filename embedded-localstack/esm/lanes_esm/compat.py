@@ -22,6 +22,7 @@ _LAMBDA = "localstack.services.lambda_"
 _ESM = f"{_LAMBDA}.event_source_mapping"
 _SFN_PROVIDER = "localstack.services.stepfunctions.provider"
 _SFN_CALLBACK = "localstack.services.stepfunctions.asl.eval.callback.callback"
+_SFN_LOGGING = "localstack.services.stepfunctions.asl.eval.event.logging"
 
 #: name -> (module, attribute path, sha256 of ``inspect.getsource`` in 4.13.1, first 16 digits)
 PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
@@ -206,6 +207,22 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "localstack.aws.connect",
         "ClientFactory.with_assumed_role",
         "22cfb31408b0b81f",
+    ),
+    # stepfunctions_logs: the put it buffers, its one caller, and the put it calls.
+    "CloudWatchLoggingSession.publish_history_log": (
+        _SFN_LOGGING,
+        "CloudWatchLoggingSession.publish_history_log",
+        "77c52dbbcd1ca2e7",
+    ),
+    "CloudWatchLoggingSession._publish_history_log_or_setup": (
+        _SFN_LOGGING,
+        "CloudWatchLoggingSession._publish_history_log_or_setup",
+        "3586dc5478aa7c52",
+    ),
+    "CloudWatchLoggingSession._put_events": (
+        _SFN_LOGGING,
+        "CloudWatchLoggingSession._put_events",
+        "d989ea61acb36050",
     ),
     # stepfunctions_callbacks: the lookup it filters, its callers, and where env is created.
     "StepFunctionsProvider._get_executions": (

@@ -47,6 +47,7 @@ def lanes_event_source_mapping() -> None:
     from lanes_esm.stats import REGISTRY
     from lanes_esm.stepfunctions_callbacks import callback_lookup_patches
     from lanes_esm.stepfunctions_clients import stepfunctions_client_patches
+    from lanes_esm.stepfunctions_logs import stepfunctions_log_patches
     from lanes_esm.timings import timing_patches
     from lanes_esm.validation import sqs_mapping_validation_patches
 
@@ -65,6 +66,7 @@ def lanes_event_source_mapping() -> None:
         parser_cache_patches(),
         callback_lookup_patches(),
         stepfunctions_client_patches(),
+        stepfunctions_log_patches(),
         dynamodb_local_patches(),
         moto_backend_patches(),
     ):
