@@ -148,6 +148,10 @@ export function localStackEnvironment(port: number): Record<string, string> {
     // Keep idle execution environments for 2 minutes (LocalStack's default is 10).
     LAMBDA_KEEPALIVE_MS: '120000',
     LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT: '30',
+    // At most this many environments of one function start at once; an invocation beyond waits
+    // for one of them or a free one (embedded-localstack/esm/lanes_esm/cold_starts.py): 500
+    // Step Functions executions at once started 160 Node.js processes on 2 cores without it.
+    LANES_LAMBDA_MAX_COLD_STARTS: process.env.LANES_LAMBDA_MAX_COLD_STARTS ?? '4',
     LAMBDA_EVENT_SOURCE_MAPPING_POLL_INTERVAL_SEC: String(EVENT_SOURCE_POLL_INTERVAL_SECONDS),
     // An idle mapping backs off up to this long (default 10 s) before it sees a new message.
     LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC: '1',

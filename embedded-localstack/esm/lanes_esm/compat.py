@@ -93,11 +93,18 @@ PINNED_INTERNALS: dict[str, tuple[str, str, str]] = {
         "AssignmentService.__init__",
         "ad88ee390482d287",
     ),
-    # Not patched: the snapshot dicts are right for it only while it iterates with ``.values()``.
+    # The snapshot dicts are right for it only while it iterates with ``.values()``; cold_starts
+    # wraps it (the wait for a start comes before it, its body is unchanged).
     "AssignmentService.get_environment": (
         f"{_LAMBDA}.invocation.assignment",
         "AssignmentService.get_environment",
         "91986297628aed06",
+    ),
+    # cold_starts: an environment's release wakes an invocation waiting to start one.
+    "ExecutionEnvironment.release": (
+        f"{_LAMBDA}.invocation.execution_environment",
+        "ExecutionEnvironment.release",
+        "a60bb2034315c4be",
     ),
     "LambdaProvider._create_routing_config_model": (
         f"{_LAMBDA}.provider",

@@ -32,6 +32,7 @@ def lanes_event_source_mapping() -> None:
 
     from lanes_esm.canary import alias_update_patches
     from lanes_esm.cloudformation import reserved_concurrency_patches
+    from lanes_esm.cold_starts import cold_start_patches
     from lanes_esm.dynamodb_local import dynamodb_local_patches
     from lanes_esm.endpoints import EventSourceMappingEndpoints, TimingEndpoints
     from lanes_esm.environments import environment_lookup_patches
@@ -62,6 +63,7 @@ def lanes_event_source_mapping() -> None:
         timing_patches(),
         lambda_metric_patches(),
         environment_lookup_patches(),
+        cold_start_patches(),
         mapping_state_patches(),
         parser_cache_patches(),
         callback_lookup_patches(),
