@@ -20,7 +20,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
   'test/integration/operations/canary.test.ts': 80,
   'test/integration/workflows/fulfilment.test.ts': 60,
   'test/integration/event-source-mapping/throttling.test.ts': 47,
-  'test/integration/operations/autoscaling.test.ts': 78,
+  'test/integration/operations/autoscaling.test.ts': 97,
   'test/integration/coordination/leases.test.ts': 60,
   // Ahead of fair-queues, so the three timed files that start together are not two 2,000-message
   // backlogs beside the lease contention: fair-queues took 128 s there instead of 43.

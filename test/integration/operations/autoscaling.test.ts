@@ -33,6 +33,8 @@ import {
 const run = `scale${Date.now().toString(36)}`;
 const resources = new Resources();
 const PERIOD_MS = 2_000;
+/** The two-scalers scenario's period (see there). */
+const PAIR_PERIOD_MS = 4_000;
 let available = false;
 let table = '';
 let records = '';
@@ -166,16 +168,19 @@ describe('autoscaling by queue depth on the embedded LocalStack', () => {
   it('makes one decision per period when two scalers start at once, logged with its inputs and a metric', async (ctx) => {
     ctx.skip(!available, NEEDS_EMBEDDED);
     const { queue, uuid } = await mappedQueue('pair');
+    // Periods twice as long as the other scenarios': the two runs share the machine with other
+    // timed files, and an evaluation longer than its period leaves that period undecided (the
+    // scaler does not catch up a missed period, by design; seen once with 2 s periods, 4000 apart).
     const scaler = await createScaler(resources, {
       name: `lanes-scaler-pair-${run}`,
       table,
-      triggerIntervalMs: 10_000,
+      triggerIntervalMs: 5 * PAIR_PERIOD_MS,
       config: {
         worker: 'pair',
         functionName: worker,
         mappingUuid: uuid,
         queueUrl: queue.url,
-        policy,
+        policy: { ...policy, evaluationPeriodMs: PAIR_PERIOD_MS },
       },
     });
     await runScaler(scaler); // both environments warm, so both start at once below
@@ -188,11 +193,11 @@ describe('autoscaling by queue depth on the embedded LocalStack', () => {
     );
     const all = [...a, ...b];
     expect(new Set(all).size).toBe(all.length); // no period decided twice
-    expect(all.length).toBeGreaterThanOrEqual(4); // the 10 s run covers several 2 s periods
+    expect(all.length).toBeGreaterThanOrEqual(4); // the 20 s run covers several 4 s periods
     // Every period the runs spanned was decided by one of them.
     const sorted = [...all].sort((x, y) => x - y);
     for (let i = 1; i < sorted.length; i++) {
-      expect((sorted[i] as number) - (sorted[i - 1] as number)).toBe(PERIOD_MS);
+      expect((sorted[i] as number) - (sorted[i - 1] as number)).toBe(PAIR_PERIOD_MS);
     }
     // Each scaler also came to periods the other one had (or was deciding).
     const passed = (s: AutoscalerRunSummary) => s.heldElsewhere + s.alreadyDecided;
