@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -358,7 +359,68 @@ export async function stopLocalStack(
   }
   rmSync(paths.pidFile, { force: true });
   killOrphanRuntimes(log);
+  killOrphanDynamoDbLocals(log);
   return stopped;
+}
+
+/** A process as `/proc` shows it. */
+export interface ProcessEntry {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly argv: readonly string[];
+}
+
+/**
+ * This checkout's DynamoDB Local processes whose LocalStack is gone (they were handed to init,
+ * pid 1): a LocalStack killed while it stopped can leave its DynamoDB Local running, a JVM with a
+ * 1 GB heap listening on the loopback. Another checkout's (another jar path) and one whose
+ * LocalStack still runs (its parent) are not picked.
+ *
+ * @example
+ * orphanDynamoDbLocals([{ pid: 7, ppid: 1, argv: ['java', '-jar', `${paths.libDir}/x/DynamoDBLocal.jar`] }]); // [7]
+ */
+export function orphanDynamoDbLocals(
+  processes: readonly ProcessEntry[],
+  libDir: string = paths.libDir,
+): number[] {
+  return processes
+    .filter(
+      (entry) =>
+        entry.ppid === 1 &&
+        entry.argv.some((arg) => arg.startsWith(libDir) && arg.endsWith('DynamoDBLocal.jar')),
+    )
+    .map((entry) => entry.pid);
+}
+
+/** The processes this user can read in `/proc` (Linux); none elsewhere. */
+function listProcesses(): ProcessEntry[] {
+  if (!existsSync('/proc')) return [];
+  const entries: ProcessEntry[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // "pid (comm) state ppid ...": the command name may hold spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      entries.push({ pid: Number(name), ppid, argv });
+    } catch {
+      // ended meanwhile, or not ours to read
+    }
+  }
+  return entries;
+}
+
+function killOrphanDynamoDbLocals(log: (line: string) => void): void {
+  const pids = orphanDynamoDbLocals(listProcesses());
+  for (const orphan of pids) {
+    try {
+      process.kill(orphan, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  if (pids.length > 0) log(`[localstack] ended ${pids.length} leftover DynamoDB Local process(es)`);
 }
 
 /** Lambda runtimes run in their own process groups; end any that outlived LocalStack. */

@@ -6,6 +6,7 @@ import {
   ensureLocalStack,
   ForeignLocalStackError,
   operationsTarget,
+  orphanDynamoDbLocals,
   resolveTarget,
 } from '#localstack/lifecycle.ts';
 import { embeddedPort, OWNER_PATH, PROJECT_ROOT } from '#localstack/settings.ts';
@@ -179,5 +180,24 @@ describe('embedded LocalStack', () => {
         /No LocalStack answers on http:\/\/127\.0\.0\.1:9\. Start this checkout's/,
       );
     });
+  });
+});
+
+describe('leftover DynamoDB Local processes', () => {
+  it("picks this checkout's DynamoDB Local whose LocalStack is gone, and no other process", () => {
+    const jar = (dir: string) => `${dir}/dynamodb-local/2/DynamoDBLocal.jar`;
+    const ours = '/repo/.lanes/localstack/var/lib/localstack/lib';
+    const picked = orphanDynamoDbLocals(
+      [
+        { pid: 10, ppid: 1, argv: ['java', '-Xmx1g', '-jar', jar(ours), '-port', '4569'] },
+        // Its LocalStack (pid 40) still runs: another port of this checkout.
+        { pid: 11, ppid: 40, argv: ['java', '-jar', jar(ours)] },
+        // Another checkout's.
+        { pid: 12, ppid: 1, argv: ['java', '-jar', jar('/other/.lanes/localstack/lib')] },
+        { pid: 13, ppid: 1, argv: ['node', 'server.js'] },
+      ],
+      ours,
+    );
+    expect(picked).toEqual([10]);
   });
 });
